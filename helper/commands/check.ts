@@ -1,0 +1,37 @@
+// `bkt drift check [domain...]`
+import type { Command } from 'commander';
+import { runCheck } from '../engine.js';
+import { colorStyle, exitCodeOf, formatHuman, formatUnusedRules, plainStyle } from '../report.js';
+import { addManifestOptions, environmentFor, resolveManifestsDir, type ManifestOptions } from './options.js';
+
+interface CheckOptions extends ManifestOptions {
+  json?: boolean;
+  unusedIgnores?: boolean;
+}
+
+export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
+}
+
+export function registerCheckCommand(drift: Command): void {
+  addManifestOptions(
+    drift
+      .command('check')
+      .description('compare the manifests with the live system and report drift (exit 0: none, 1: drift, 2: error)')
+      .argument('[domain...]', 'only these domains (default: every managed domain)'),
+  )
+    .option('--json', 'print the report as JSON (schemas/drift-report.schema.json)')
+    .option('--unused-ignores', 'also list ignore rules that matched nothing')
+    .action(async (domains: string[], options: CheckOptions) => {
+      const manifestsDir = await resolveManifestsDir(options);
+      const environment = await environmentFor(options);
+      const { report } = await runCheck({ manifestsDir, environment, domains });
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      } else {
+        process.stdout.write(formatHuman(report, useColor() ? colorStyle : plainStyle));
+        if (options.unusedIgnores) process.stdout.write(formatUnusedRules(report));
+      }
+      process.exitCode = exitCodeOf(report);
+    });
+}

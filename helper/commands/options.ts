@@ -1,0 +1,40 @@
+// Options shared by the commands that read manifests.
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Environment } from '../domain.js';
+import { environmentFrom } from '../environment.js';
+
+export interface ManifestOptions {
+  manifests?: string;
+  root?: string;
+}
+
+/** An error the user made in how they called bkt: printed as is, exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function addManifestOptions(command: Command): Command {
+  return command
+    .option('-m, --manifests <dir>', 'the manifests directory (default: $BKT_MANIFESTS, then ./manifests)')
+    .option('--root <dir>', 'check an offline root tree (an image) instead of the live system, as systemctl --root does');
+}
+
+export async function resolveManifestsDir(options: ManifestOptions, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const dir = resolve(options.manifests ?? env.BKT_MANIFESTS ?? 'manifests');
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    const from = options.manifests ? '--manifests' : env.BKT_MANIFESTS ? '$BKT_MANIFESTS' : 'the default ./manifests';
+    throw new UsageError(`manifests directory not found: ${dir} (from ${from}; pass --manifests DIR or set BKT_MANIFESTS)`);
+  }
+  return dir;
+}
+
+export async function environmentFor(options: ManifestOptions): Promise<Environment> {
+  if (options.root !== undefined) {
+    const info = await stat(options.root).catch(() => undefined);
+    if (!info?.isDirectory()) throw new UsageError(`--root: not a directory: ${options.root}`);
+  }
+  return environmentFrom(process.env, { root: options.root });
+}

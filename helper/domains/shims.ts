@@ -1,0 +1,114 @@
+// Shims: scripts in the shims directory that run a host command from inside a
+// toolbox, `exec flatpak-spawn --host <host> "$@"`.
+import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { z } from 'zod';
+import { DomainUnavailable, type Domain, type DriftItem, type Environment } from '../domain.js';
+
+const Shim = z.looseObject({ name: z.string().regex(/^[^/\0]+$/, 'a shim name is a file name (no /)'), host: z.string().min(1).optional() });
+const ShimsManifest = z.looseObject({ $schema: z.string().optional(), shims: z.array(Shim) });
+type ShimsManifest = z.infer<typeof ShimsManifest>;
+
+/** The live shims: name -> the host command it runs, or null for a file that is not a host shim. */
+type LiveShims = Map<string, string | null>;
+
+export function shimsDirectory(env: Environment): string {
+  return env.env.BKT_SHIMS_DIR || join(env.home, '.local/toolbox/shims');
+}
+
+const HOST_COMMAND = /flatpak-spawn\s+--host\s+(?:'([^']+)'|"([^"]+)"|(\S+))/;
+
+/** The host command a shim script runs, or null when the script is not a host shim. */
+export function hostCommandOf(script: string): string | null {
+  const match = HOST_COMMAND.exec(script);
+  return match ? (match[1] ?? match[2] ?? match[3] ?? null) : null;
+}
+
+const shellQuote = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+
+export function shimScript(host: string): string {
+  return `#!/bin/sh\n# bkt shim: runs ${host} on the host\nexec flatpak-spawn --host ${shellQuote(host)} "$@"\n`;
+}
+
+export const shims: Domain<ShimsManifest, LiveShims> = {
+  name: 'shims',
+  title: 'Shims',
+  file: 'host-shims.json',
+  schema: ShimsManifest,
+
+  async collect(env) {
+    const dir = shimsDirectory(env);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DomainUnavailable(`no shims directory at ${dir}`);
+      throw error;
+    }
+    const live: LiveShims = new Map();
+    await Promise.all(
+      names.map(async (name) => {
+        const script = await readFile(join(dir, name), 'utf8').catch(() => '');
+        live.set(name, hostCommandOf(script));
+      }),
+    );
+    return live;
+  },
+
+  compare(manifest, live) {
+    const items: DriftItem[] = [];
+    const declared = new Set<string>();
+    for (const shim of manifest.value.shims) {
+      declared.add(shim.name);
+      const host = shim.host ?? shim.name;
+      const base = { id: `shims:${shim.name}`, domain: 'shims', key: shim.name };
+      if (!live.has(shim.name)) {
+        items.push({ ...base, kind: 'removal', expected: host, detail: 'expected shim missing' });
+      } else if (live.get(shim.name) !== host) {
+        const actual = live.get(shim.name) ?? 'not a host shim';
+        items.push({ ...base, kind: 'modification', expected: host, actual });
+      }
+    }
+    for (const [name, host] of live) {
+      if (declared.has(name) || host === null) continue;
+      items.push({ id: `shims:${name}`, domain: 'shims', key: name, kind: 'addition', actual: host, detail: `runs ${host}, not in manifest`, data: { host } });
+    }
+    return items;
+  },
+
+  capture(item, manifest) {
+    const index = manifest.value.shims.findIndex((s) => s.name === item.key);
+    if (item.kind === 'removal') return index < 0 ? [] : [{ op: 'remove', path: ['shims', index] }];
+    const host = item.actual ?? item.key;
+    if (item.kind === 'modification') {
+      if (index < 0) return [];
+      return host === item.key ? [{ op: 'remove', path: ['shims', index, 'host'] }] : [{ op: 'set', path: ['shims', index, 'host'], value: host }];
+    }
+    const entry = host === item.key ? { name: item.key } : { name: item.key, host };
+    return [{ op: 'insert', path: ['shims'], value: entry, sortKey: (e) => String((e as { name?: unknown }).name ?? '') }];
+  },
+
+  apply(item, manifest, env) {
+    const path = join(shimsDirectory(env), item.key);
+    if (item.kind === 'addition') {
+      return [{ verb: 'Remove', target: path, details: `shim for ${item.actual}`, destructive: true, run: () => rm(path, { force: true }) }];
+    }
+    const host = manifest.value.shims.find((s) => s.name === item.key)?.host ?? item.key;
+    return [
+      {
+        verb: item.kind === 'removal' ? 'Create' : 'Rewrite',
+        target: path,
+        details: `runs ${host} on the host`,
+        destructive: false,
+        run: async () => {
+          await mkdir(shimsDirectory(env), { recursive: true });
+          await writeFileAtomic(path, shimScript(host), { mode: 0o755 });
+          await chmod(path, 0o755);
+        },
+      },
+    ];
+  },
+
+  watch: (env) => ({ paths: [shimsDirectory(env)] }),
+};

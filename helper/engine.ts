@@ -1,0 +1,179 @@
+// The drift pipeline: load manifests, collect every domain concurrently,
+// compare, filter through the ignore rules, report. Domains come only from the
+// registry.
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DomainUnavailable, type Domain, type DriftItem, type Environment, type LoadedManifest } from './domain.js';
+import { applyIgnoreRules, parseIgnoreFile, type IgnoreRule, type IgnoreProblem } from './ignore.js';
+import { loadManifest } from './manifest.js';
+import { DOMAINS } from './registry.js';
+import { KIND_LIST, toReportItem, type DomainReport, type DriftReport, type RuleReport } from './report.js';
+
+export class UnknownDomain extends Error {
+  override name = 'UnknownDomain';
+  constructor(readonly domain: string) {
+    super(`unknown domain '${domain}' (known: ${DOMAINS.map((d) => d.name).join(', ')})`);
+  }
+}
+
+/** Domains by name, in registry order; every name must be known. */
+export function selectDomains(names: readonly string[] = []): Domain[] {
+  for (const name of names) if (!DOMAINS.some((d) => d.name === name)) throw new UnknownDomain(name);
+  return names.length ? DOMAINS.filter((d) => names.includes(d.name)) : [...DOMAINS];
+}
+
+/** Where ignore rules live: the repository root, the manifests directory, and this machine's config. */
+export function ignoreFilesFor(manifestsDir: string, environment: Environment): string[] {
+  const dir = resolve(manifestsDir);
+  return [join(dirname(dir), '.bktignore'), join(dir, '.bktignore'), join(environment.xdgConfigHome, 'bkt', 'ignore')];
+}
+
+export interface CheckOptions {
+  manifestsDir: string;
+  environment: Environment;
+  domains?: readonly string[];
+  ignoreFiles?: readonly string[];
+  now?: Date;
+}
+
+export interface DomainOutcome {
+  domain: Domain;
+  manifest?: LoadedManifest<unknown>;
+  /** Items after the ignore rules, with their domain data. */
+  items: DriftItem[];
+}
+
+export interface CheckResult {
+  report: DriftReport;
+  outcomes: DomainOutcome[];
+}
+
+/** The local calendar date, which is what an expiry date in an ignore file means. */
+export function localDate(now: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+async function readIgnoreRules(files: readonly string[], known: string[]) {
+  const rules: IgnoreRule[] = [];
+  const problems: IgnoreProblem[] = [];
+  const found: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push({ file, line: 0, message: `cannot read: ${(error as Error).message}` });
+      continue;
+    }
+    found.push(file);
+    const parsed = parseIgnoreFile(file, text, known);
+    rules.push(...parsed.rules);
+    problems.push(...parsed.problems);
+  }
+  return { rules, problems, found };
+}
+
+interface Collected {
+  domain: Domain;
+  manifest?: LoadedManifest<unknown>;
+  status: DomainReport['status'];
+  error: string | null;
+  ms: number;
+  items: DriftItem[];
+}
+
+async function checkDomain(domain: Domain, options: CheckOptions): Promise<Collected | undefined> {
+  const file = join(options.manifestsDir, domain.file);
+  const started = performance.now();
+  const done = (rest: Omit<Collected, 'domain' | 'ms'>): Collected => ({ domain, ms: performance.now() - started, ...rest });
+  let manifest: LoadedManifest<unknown> | undefined;
+  try {
+    manifest = await loadManifest(file, domain.schema);
+  } catch (error) {
+    return done({ status: 'error', error: (error as Error).message, items: [] });
+  }
+  if (!manifest) return undefined;
+  try {
+    const live = await domain.collect(options.environment, manifest);
+    const items = domain.compare(manifest, live);
+    const problems = domain.problems?.(manifest, live) ?? [];
+    return done({ manifest, status: problems.length ? 'error' : 'ok', error: problems.length ? problems.join('\n') : null, items });
+  } catch (error) {
+    if (error instanceof DomainUnavailable) return done({ manifest, status: 'unavailable', error: error.message, items: [] });
+    return done({ manifest, status: 'error', error: `${domain.name}: ${(error as Error).message}`, items: [] });
+  }
+}
+
+const ruleReport = (rule: IgnoreRule): RuleReport => ({
+  file: rule.file,
+  line: rule.line,
+  rule: rule.text,
+  ...(rule.reason !== undefined ? { reason: rule.reason } : {}),
+  ...(rule.expires !== undefined ? { expires: rule.expires } : {}),
+});
+
+export async function runCheck(options: CheckOptions): Promise<CheckResult> {
+  const now = options.now ?? new Date();
+  const selected = selectDomains(options.domains);
+  const ignoreFiles = options.ignoreFiles ?? ignoreFilesFor(options.manifestsDir, options.environment);
+  const [collected, ignore] = await Promise.all([
+    Promise.all(selected.map((domain) => checkDomain(domain, options))),
+    readIgnoreRules(ignoreFiles, DOMAINS.map((d) => d.name)),
+  ]);
+
+  const all = collected.flatMap((c) => c?.items ?? []);
+  const outcome = applyIgnoreRules(all, ignore.rules, localDate(now));
+  const kept = new Set(outcome.kept);
+
+  const domains: Record<string, DomainReport> = {};
+  const outcomes: DomainOutcome[] = [];
+  const unmanaged: string[] = [];
+  selected.forEach((domain, index) => {
+    const c = collected[index];
+    if (!c) {
+      unmanaged.push(domain.name);
+      return;
+    }
+    const items = c.items.filter((item) => kept.has(item));
+    const section: DomainReport = {
+      title: domain.title,
+      status: c.status,
+      error: c.error,
+      collect_ms: Math.round(c.ms * 10) / 10,
+      manifest: join(options.manifestsDir, domain.file),
+      additions: [],
+      removals: [],
+      modifications: [],
+      ignored: c.items.length - items.length,
+    };
+    for (const item of items) section[KIND_LIST[item.kind]].push(toReportItem(item));
+    domains[domain.name] = section;
+    outcomes.push({ domain, manifest: c.manifest, items });
+  });
+
+  const sections = Object.values(domains);
+  const count = (list: 'additions' | 'removals' | 'modifications') => sections.reduce((n, s) => n + s[list].length, 0);
+  const by_type = { additions: count('additions'), removals: count('removals'), modifications: count('modifications') };
+  const report: DriftReport = {
+    version: 1,
+    generated_at: now.toISOString(),
+    manifests: resolve(options.manifestsDir),
+    domains,
+    unmanaged,
+    summary: {
+      total_drift: by_type.additions + by_type.removals + by_type.modifications,
+      by_type,
+      ignored: outcome.ignored.length,
+      errors: sections.filter((s) => s.status === 'error').length,
+    },
+    ignore: {
+      files: ignore.found,
+      expired: outcome.expired.map(ruleReport),
+      unused: outcome.unused.map(ruleReport),
+      errors: ignore.problems,
+    },
+  };
+  return { report, outcomes };
+}

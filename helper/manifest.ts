@@ -1,0 +1,99 @@
+// Loading a manifest: strict JSON, validated by the domain's zod schema, with
+// every error naming the file, the JSON path and the line:column.
+import { readFile } from 'node:fs/promises';
+import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import type { z } from 'zod';
+import type { LoadedManifest } from './domain.js';
+
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+  constructor(
+    readonly file: string,
+    readonly where: { line: number; column: number } | undefined,
+    readonly jsonPath: string,
+    readonly reason: string,
+  ) {
+    const at = where ? `:${where.line}:${where.column}` : '';
+    super(`${file}${at}: ${jsonPath ? `${jsonPath}: ` : ''}${reason}`);
+  }
+}
+
+/** 1-based line and column of a character offset. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/** `settings[3].value` from ['settings', 3, 'value']. */
+export function formatJsonPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+function describeParseError(error: ParseError): string {
+  const code = printParseErrorCode(error.error);
+  // jsonc-parser's codes are CamelCase identifiers; say them as words.
+  return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+/** Parses manifest text (strict JSON) and validates it; throws ManifestError. */
+export function parseManifest<M>(file: string, text: string, schema: z.ZodType<M>): LoadedManifest<M> {
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (first || !tree) {
+    throw new ManifestError(file, first ? lineColumn(text, first.offset) : undefined, '', first ? `invalid JSON: ${describeParseError(first)}` : 'empty file');
+  }
+  const positionOf = (path: (string | number)[]) => positionInTree(text, tree, path);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ManifestError(file, undefined, '', `invalid JSON: ${(error as Error).message}`);
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol');
+    throw new ManifestError(file, positionOf(path) ?? nearestPosition(text, tree, path), formatJsonPath(path), issue?.message ?? 'invalid');
+  }
+  return { path: file, text, value: result.data, positionOf };
+}
+
+function positionInTree(text: string, tree: Node, path: (string | number)[]) {
+  const node = findNodeAtLocation(tree, path);
+  return node ? lineColumn(text, node.offset) : undefined;
+}
+
+/** A missing key has no position of its own: point at the object that lacks it. */
+function nearestPosition(text: string, tree: Node, path: (string | number)[]) {
+  for (let n = path.length - 1; n >= 0; n--) {
+    const position = positionInTree(text, tree, path.slice(0, n));
+    if (position) return position;
+  }
+  return undefined;
+}
+
+/** Reads and validates a manifest file; undefined when the file does not exist (the domain is not managed). */
+export async function loadManifest<M>(file: string, schema: z.ZodType<M>): Promise<LoadedManifest<M> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new ManifestError(file, undefined, '', code === 'EACCES' ? 'permission denied' : (error as Error).message);
+  }
+  return parseManifest(file, text, schema);
+}

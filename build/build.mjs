@@ -20,3 +20,19 @@ await build({
   banner: { js: "import { createRequire as __bktCreateRequire } from 'node:module'; const require = __bktCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// The manifests' JSON Schemas, generated from the domains' zod schemas.
+await build({
+  entryPoints: { 'manifest-schemas': 'build/manifest-schemas.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  mainFields: ['module', 'main'],
+  external: ['x11', 'usocket'],
+  banner: { js: "import { createRequire as __bktCreateRequire } from 'node:module'; const require = __bktCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+const { writeManifestSchemas } = await import(new URL('../dist/manifest-schemas.mjs', import.meta.url).href);
+await writeManifestSchemas('schemas');

@@ -2,8 +2,12 @@
 // every error naming the file, the JSON path and the line:column.
 import { readFile } from 'node:fs/promises';
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import type { z } from 'zod';
+import * as z from 'zod/mini';
+import type { $ZodType } from 'zod/v4/core';
 import type { LoadedManifest } from './domain.js';
+
+// zod/mini ships no messages by default; English ones name what was expected.
+z.config(z.locales.en());
 
 export class ManifestError extends Error {
   override name = 'ManifestError';
@@ -48,7 +52,7 @@ function describeParseError(error: ParseError): string {
 }
 
 /** Parses manifest text (strict JSON) and validates it; throws ManifestError. */
-export function parseManifest<M>(file: string, text: string, schema: z.ZodType<M>): LoadedManifest<M> {
+export function parseManifest<M>(file: string, text: string, schema: $ZodType<M>): LoadedManifest<M> {
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const first = errors[0];
@@ -62,7 +66,7 @@ export function parseManifest<M>(file: string, text: string, schema: z.ZodType<M
   } catch (error) {
     throw new ManifestError(file, undefined, '', `invalid JSON: ${(error as Error).message}`);
   }
-  const result = schema.safeParse(value);
+  const result = z.safeParse(schema, value);
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol');
@@ -86,7 +90,7 @@ function nearestPosition(text: string, tree: Node, path: (string | number)[]) {
 }
 
 /** Reads and validates a manifest file; undefined when the file does not exist (the domain is not managed). */
-export async function loadManifest<M>(file: string, schema: z.ZodType<M>): Promise<LoadedManifest<M> | undefined> {
+export async function loadManifest<M>(file: string, schema: $ZodType<M>): Promise<LoadedManifest<M> | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

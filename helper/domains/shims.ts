@@ -3,11 +3,14 @@
 import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DomainUnavailable, type Domain, type DriftItem, type Environment } from '../domain.js';
 
-const Shim = z.looseObject({ name: z.string().regex(/^[^/\0]+$/, 'a shim name is a file name (no /)'), host: z.string().min(1).optional() });
-const ShimsManifest = z.looseObject({ $schema: z.string().optional(), shims: z.array(Shim) });
+const Shim = z.looseObject({
+  name: z.string().check(z.regex(/^[^/\0]+$/, 'a shim name is a file name (no /)')),
+  host: z.optional(z.string().check(z.minLength(1))),
+});
+const ShimsManifest = z.looseObject({ $schema: z.optional(z.string()), shims: z.array(Shim) });
 type ShimsManifest = z.infer<typeof ShimsManifest>;
 
 /** The live shims: name -> the host command it runs, or null for a file that is not a host shim. */

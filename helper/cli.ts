@@ -1,10 +1,11 @@
 // The `bkt` command line. Exit codes: 0 no drift (or success), 1 drift remains,
-// 2 an error (bad arguments, unreadable manifests, a failed collection).
+// 2 an error (bad arguments, unreadable manifests, a failed collection or change).
 import { Command, CommanderError } from 'commander';
 import { UnknownDomain } from './engine.js';
 import { ManifestError } from './manifest.js';
 import { registerCheckCommand } from './commands/check.js';
 import { UsageError } from './commands/options.js';
+import { registerResolveCommands } from './commands/resolve.js';
 
 export function buildProgram(): Command {
   const program = new Command('bkt')
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .exitOverride();
   const drift = program.command('drift').description('check and resolve drift').exitOverride();
   registerCheckCommand(drift);
+  registerResolveCommands(program, drift);
   return program;
 }
 

@@ -102,5 +102,7 @@ export interface Domain<M = unknown, L = unknown> {
   capture(item: DriftItem, manifest: LoadedManifest<M>): ManifestEdit[];
   /** The operations that make the system match the manifest for this item, or why it cannot. */
   apply(item: DriftItem, manifest: LoadedManifest<M>, env: Environment): Operation[] | { unsupported: string };
+  /** Runs once after a batch of this domain's operations (systemd's daemon Reload). */
+  finishApply?(env: Environment): Promise<void>;
   watch(env: Environment): WatchSpec;
 }

@@ -1,0 +1,65 @@
+// The journal of resolutions: one JSON line each, with what `bkt drift undo`
+// needs to put things back (the manifest's previous text, the item as it was).
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { DriftItem, Environment } from './domain.js';
+
+export type Resolution =
+  | { action: 'capture'; item: DriftItem; file: string; before: string; after: string }
+  | { action: 'ignore'; item: DriftItem; file: string; rule: string }
+  /** manifestText: the manifest when the system was changed to match it. */
+  | { action: 'apply'; item: DriftItem; file: string; manifestText: string };
+
+export type JournalEntry = Resolution & { seq: number; at: string };
+type UndoMark = { undo: number; at: string };
+
+export function journalFileFor(env: Environment): string {
+  const state = env.env.XDG_STATE_HOME || join(env.home, '.local/state');
+  return join(state, 'bkt', 'journal.jsonl');
+}
+
+async function readLines(file: string): Promise<(JournalEntry | UndoMark)[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim())
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as JournalEntry | UndoMark];
+      } catch {
+        // A line cut short by a crash is not a resolution; the others still are.
+        return [];
+      }
+    });
+}
+
+export async function recordResolution(file: string, resolution: Resolution, now = new Date()): Promise<JournalEntry> {
+  const lines = await readLines(file);
+  const seq = lines.reduce((max, line) => Math.max(max, 'seq' in line ? line.seq : 0), 0) + 1;
+  const entry: JournalEntry = { ...resolution, seq, at: now.toISOString() };
+  await mkdir(dirname(file), { recursive: true });
+  await appendFile(file, `${JSON.stringify(entry)}\n`);
+  return entry;
+}
+
+/** The newest resolution that has not been undone yet. */
+export async function lastResolution(file: string): Promise<JournalEntry | undefined> {
+  const lines = await readLines(file);
+  const undone = new Set(lines.flatMap((line) => ('undo' in line ? [line.undo] : [])));
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!;
+    if ('seq' in line && !undone.has(line.seq)) return line;
+  }
+  return undefined;
+}
+
+export async function markUndone(file: string, seq: number, now = new Date()): Promise<void> {
+  const mark: UndoMark = { undo: seq, at: now.toISOString() };
+  await appendFile(file, `${JSON.stringify(mark)}\n`);
+}

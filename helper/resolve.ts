@@ -1,0 +1,173 @@
+// Resolution: a plan first (printable, --dry-run), then its execution, one
+// item at a time, each journaled so that `bkt drift undo` can revert it.
+import { basename } from 'node:path';
+import type { Domain, DriftItem, Environment, LoadedManifest, Operation } from './domain.js';
+import { DOMAINS } from './registry.js';
+import { ruleFor } from './ignore.js';
+import { loadManifest } from './manifest.js';
+import { appendLine, applyEdits } from './manifest-writer.js';
+import { recordResolution } from './journal.js';
+
+export type Action = 'capture' | 'apply' | 'ignore';
+
+/** One decided item: what will be done to it, before anything is done. */
+export interface Step {
+  item: DriftItem;
+  action: Action;
+  /** The manifest file the item belongs to (capture and apply read it). */
+  manifestPath: string;
+  /** For apply: the operations, or why the domain cannot apply here. */
+  operations?: Operation[];
+  unsupported?: string;
+  /** For ignore: the file the rule goes into. */
+  ignoreFile?: string;
+}
+
+export function domainOf(item: DriftItem): Domain {
+  const domain = DOMAINS.find((d) => d.name === item.domain);
+  if (!domain) throw new Error(`no domain '${item.domain}' for item ${item.id}`);
+  return domain;
+}
+
+const CAPTURE_WORDS: Record<DriftItem['kind'], string> = {
+  addition: 'add to',
+  removal: 'remove from',
+  modification: 'update in',
+};
+
+/** Builds the step for one item; apply asks the domain for its operations now, so the plan shows them. */
+export function planStep(
+  item: DriftItem,
+  action: Action,
+  manifest: LoadedManifest<unknown>,
+  env: Environment,
+  ignoreFile: string,
+): Step {
+  const step: Step = { item, action, manifestPath: manifest.path };
+  if (action === 'apply') {
+    const result = domainOf(item).apply(item, manifest, env);
+    if ('unsupported' in result) step.unsupported = result.unsupported;
+    else step.operations = result;
+  }
+  if (action === 'ignore') step.ignoreFile = ignoreFile;
+  return step;
+}
+
+/** The plan's lines, one `▸ Verb target (details)` per operation. */
+export function describeStep(step: Step): string[] {
+  const { item } = step;
+  switch (step.action) {
+    case 'capture':
+      return [`▸ Capture ${item.id} (${CAPTURE_WORDS[item.kind]} ${basename(step.manifestPath)})`];
+    case 'ignore':
+      return [`▸ Ignore ${item.id} (rule in ${step.ignoreFile})`];
+    case 'apply':
+      if (step.unsupported) return [`▸ Cannot apply ${item.id} (${step.unsupported})`];
+      return (step.operations ?? []).map((op) => `▸ ${op.verb} ${op.target}${op.details ? ` (${op.details})` : ''}`);
+  }
+}
+
+export type StepOutcome = 'done' | 'failed' | 'unsupported' | 'declined';
+
+export interface ExecuteOptions {
+  env: Environment;
+  /** Asked before a destructive operation; --yes answers true without asking. */
+  confirm(question: string): Promise<boolean>;
+  log(line: string): void;
+  journalFile: string;
+}
+
+/** Executes one step; never throws for a failure of the step itself, which is reported and returned. */
+export async function executeStep(step: Step, options: ExecuteOptions): Promise<StepOutcome> {
+  const { item } = step;
+  const domain = domainOf(item);
+  try {
+    if (step.action === 'capture') {
+      // Edits are computed on the file as it is now, so earlier captures' index shifts are accounted for.
+      const fresh = await loadManifest(step.manifestPath, domain.schema);
+      if (!fresh) throw new Error(`${step.manifestPath} no longer exists`);
+      const result = await applyEdits(step.manifestPath, domain.capture(item, fresh));
+      await recordResolution(options.journalFile, { action: 'capture', item, file: step.manifestPath, before: result.before, after: result.after });
+      options.log(`✓ Captured ${item.id} into ${basename(step.manifestPath)}`);
+      return 'done';
+    }
+    if (step.action === 'ignore') {
+      const rule = ruleFor(item);
+      await appendLine(step.ignoreFile!, rule);
+      await recordResolution(options.journalFile, { action: 'ignore', item, file: step.ignoreFile!, rule });
+      options.log(`✓ Ignored ${item.id} (${step.ignoreFile})`);
+      return 'done';
+    }
+    if (step.unsupported) {
+      options.log(`✗ Cannot apply ${item.id}: ${step.unsupported}`);
+      return 'unsupported';
+    }
+    const operations = step.operations ?? [];
+    for (const op of operations) {
+      if (op.destructive && !(await options.confirm(`${op.verb} ${op.target}${op.details ? ` (${op.details})` : ''}?`))) {
+        options.log(`– Skipped ${op.verb} ${op.target}: not confirmed`);
+        return 'declined';
+      }
+    }
+    const manifest = await loadManifest(step.manifestPath, domain.schema);
+    for (const op of operations) {
+      await op.run(options.env);
+      options.log(`✓ ${op.verb} ${op.target}`);
+    }
+    await recordResolution(options.journalFile, { action: 'apply', item, file: step.manifestPath, manifestText: manifest?.text ?? '' });
+    return 'done';
+  } catch (error) {
+    options.log(`✗ ${step.action === 'apply' ? 'Apply' : step.action === 'capture' ? 'Capture' : 'Ignore'} ${item.id} failed: ${(error as Error).message}`);
+    return 'failed';
+  }
+}
+
+/** After a batch, each domain that ran operations gets its finishing call (systemd reloads once). */
+export async function finishDomains(steps: readonly Step[], outcomes: readonly StepOutcome[], env: Environment, log: (line: string) => void): Promise<boolean> {
+  const touched = new Set<Domain>();
+  steps.forEach((step, i) => {
+    if (step.action === 'apply' && outcomes[i] === 'done') touched.add(domainOf(step.item));
+  });
+  let ok = true;
+  for (const domain of touched) {
+    if (!domain.finishApply) continue;
+    try {
+      await domain.finishApply(env);
+    } catch (error) {
+      ok = false;
+      log(`✗ ${domain.title}: ${(error as Error).message}`);
+    }
+  }
+  return ok;
+}
+
+export interface Summary {
+  captured: number;
+  applied: number;
+  ignored: number;
+  skipped: number;
+  failed: number;
+  unsupported: number;
+}
+
+export function summarize(steps: readonly Step[], outcomes: readonly (StepOutcome | 'skipped')[]): Summary {
+  const summary: Summary = { captured: 0, applied: 0, ignored: 0, skipped: 0, failed: 0, unsupported: 0 };
+  outcomes.forEach((outcome, i) => {
+    if (outcome === 'done') {
+      const action = steps[i]?.action;
+      if (action === 'capture') summary.captured++;
+      else if (action === 'apply') summary.applied++;
+      else summary.ignored++;
+    } else if (outcome === 'failed') summary.failed++;
+    else if (outcome === 'unsupported') summary.unsupported++;
+    else summary.skipped++;
+  });
+  return summary;
+}
+
+export function formatSummary(summary: Summary): string {
+  const parts = [`${summary.captured} captured`, `${summary.applied} applied`, `${summary.ignored} ignored`, `${summary.skipped} skipped`];
+  if (summary.unsupported) parts.push(`${summary.unsupported} cannot be applied here`);
+  if (summary.failed) parts.push(`${summary.failed} failed`);
+  return `Summary: ${parts.join(', ')}.`;
+}

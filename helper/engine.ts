@@ -12,15 +12,18 @@ import { KIND_LIST, toReportItem, type DomainReport, type DriftReport, type Rule
 
 export class UnknownDomain extends Error {
   override name = 'UnknownDomain';
-  constructor(readonly domain: string) {
-    super(`unknown domain '${domain}' (known: ${DOMAINS.map((d) => d.name).join(', ')})`);
+  constructor(
+    readonly domain: string,
+    registry: readonly Domain[] = DOMAINS,
+  ) {
+    super(`unknown domain '${domain}' (known: ${registry.map((d) => d.name).join(', ')})`);
   }
 }
 
 /** Domains by name, in registry order; every name must be known. */
-export function selectDomains(names: readonly string[] = []): Domain[] {
-  for (const name of names) if (!DOMAINS.some((d) => d.name === name)) throw new UnknownDomain(name);
-  return names.length ? DOMAINS.filter((d) => names.includes(d.name)) : [...DOMAINS];
+export function selectDomains(names: readonly string[] = [], registry: readonly Domain[] = DOMAINS): Domain[] {
+  for (const name of names) if (!registry.some((d) => d.name === name)) throw new UnknownDomain(name, registry);
+  return names.length ? registry.filter((d) => names.includes(d.name)) : [...registry];
 }
 
 /** Where ignore rules live: the repository root, the manifests directory, and this machine's config. */
@@ -35,6 +38,8 @@ export interface CheckOptions {
   domains?: readonly string[];
   ignoreFiles?: readonly string[];
   now?: Date;
+  /** The domains to choose from; the registry unless a test brings its own. */
+  registry?: readonly Domain[];
 }
 
 export interface DomainOutcome {
@@ -116,11 +121,12 @@ const ruleReport = (rule: IgnoreRule): RuleReport => ({
 
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const now = options.now ?? new Date();
-  const selected = selectDomains(options.domains);
+  const registry = options.registry ?? DOMAINS;
+  const selected = selectDomains(options.domains, registry);
   const ignoreFiles = options.ignoreFiles ?? ignoreFilesFor(options.manifestsDir, options.environment);
   const [collected, ignore] = await Promise.all([
     Promise.all(selected.map((domain) => checkDomain(domain, options))),
-    readIgnoreRules(ignoreFiles, DOMAINS.map((d) => d.name)),
+    readIgnoreRules(ignoreFiles, registry.map((d) => d.name)),
   ]);
 
   const all = collected.flatMap((c) => c?.items ?? []);

@@ -1,0 +1,141 @@
+// `npm run bench [-- --json] [-- --runs N]`: builds the large synthetic desktop,
+// times `bkt drift check --json` on it (whole process, Node start included)
+// and the per-item way side by side, and prints both and the ratio.
+// Exit 0 whatever the numbers; 2 when the check crashes or the desktop cannot be built.
+import { join, resolve } from 'node:path';
+import type { DriftReport } from '../helper/report.js';
+import { buildDesktop, DesktopBuildFailed, type Desktop } from './desktop.js';
+import { measureContainer } from './container.js';
+import { median, timeProcess } from './measure.js';
+import { BENCH_DOMAINS, perItem, type BenchDomain } from './per-item.js';
+import { formatHuman, formatJson, judge, type BenchResult, type DomainResult } from './results.js';
+import { ISSUE_SIZE } from './synthetic.js';
+
+const REPO = resolve(import.meta.dirname, '..');
+const BKT = join(REPO, 'bin', 'bkt.mjs');
+
+class CheckCrashed extends Error {
+  override name = 'CheckCrashed';
+}
+
+interface Options {
+  json: boolean;
+  runs: number;
+  warmups: number;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const options: Options = { json: false, runs: 15, warmups: 2 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--json') options.json = true;
+    else if (arg === '--runs') {
+      const runs = Number(argv[++i]);
+      if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a positive whole number, got ${JSON.stringify(argv[i])}`);
+      options.runs = runs;
+    } else throw new Error(`unknown argument ${JSON.stringify(arg)} (expected --json, --runs N)`);
+  }
+  return options;
+}
+
+const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
+
+async function buildBkt(): Promise<void> {
+  const built = await timeProcess(process.execPath, [join(REPO, 'build', 'build.mjs')], process.env, REPO);
+  if (built.exitCode !== 0) throw new CheckCrashed(`npm run build failed (exit ${built.exitCode}):\n${built.stderr.trim()}`);
+}
+
+async function nodeStart(desktop: Desktop, options: Options): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < options.warmups + options.runs; i++) {
+    const run = await timeProcess(process.execPath, ['-e', ''], desktop.env);
+    if (i >= options.warmups) times.push(run.ms);
+  }
+  return median(times);
+}
+
+/** One `bkt drift check --json` process; a crash is anything but exit 0, 1 or 2 with a report on stdout. */
+async function checkOnce(desktop: Desktop): Promise<{ ms: number; report: DriftReport }> {
+  const args = [BKT, 'drift', 'check', '--json', '--manifests', desktop.manifests, '--root', desktop.root];
+  const run = await timeProcess(process.execPath, args, desktop.env, desktop.dir);
+  const command = `bkt ${args.slice(1).join(' ')}`;
+  if (run.exitCode === null || run.exitCode > 2) throw new CheckCrashed(`${command} crashed (${run.signal ?? `exit ${run.exitCode}`}):\n${run.stderr.trim()}`);
+  let report: DriftReport;
+  try {
+    report = JSON.parse(run.stdout) as DriftReport;
+  } catch {
+    throw new CheckCrashed(`${command} exited ${run.exitCode} without a JSON report:\n${run.stderr.trim() || run.stdout.trim()}`);
+  }
+  if (typeof report.domains !== 'object' || report.domains === null) throw new CheckCrashed(`${command}: the report has no domains`);
+  return { ms: run.ms, report };
+}
+
+async function measure(options: Options): Promise<BenchResult> {
+  progress('building bkt (npm run build)');
+  await buildBkt();
+  progress(`building the synthetic desktop (${ISSUE_SIZE.apps} flatpaks, ${ISSUE_SIZE.keys} keys, ${ISSUE_SIZE.units} units)`);
+  const desktop = await buildDesktop(ISSUE_SIZE);
+  const stop = () => {
+    void desktop.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  try {
+    progress(`timing node start and bkt drift check (${options.warmups} warm-ups, ${options.runs} runs)`);
+    const nodeMs = await nodeStart(desktop, options);
+    const checks: { ms: number; report: DriftReport }[] = [];
+    for (let i = 0; i < options.warmups + options.runs; i++) {
+      const check = await checkOnce(desktop);
+      if (i >= options.warmups) checks.push(check);
+    }
+    progress('timing the per-item way (once)');
+    const items = await perItem(desktop);
+    progress('booted container');
+    const container = await measureContainer(REPO);
+
+    const checkMs = median(checks.map((c) => c.ms));
+    const last = checks[checks.length - 1]?.report;
+    const domains = {} as Record<BenchDomain, DomainResult>;
+    for (const name of BENCH_DOMAINS) {
+      const section = last?.domains[name];
+      const part = items[name];
+      const collect = checks.map((c) => c.report.domains[name]?.collect_ms).filter((v): v is number => typeof v === 'number');
+      domains[name] = {
+        status: section?.status ?? 'missing',
+        error: section ? section.error : `bkt has no ${name} domain in this build`,
+        bkt_collect_ms: collect.length ? median(collect) : null,
+        drift: section ? section.additions.length + section.removals.length + section.modifications.length : 0,
+        per_item_ms: part.ms,
+        per_item_processes: part.processes,
+      };
+    }
+    const perItemMs = BENCH_DOMAINS.reduce((sum, d) => sum + items[d].ms, 0);
+    const ratio = perItemMs / checkMs;
+    return {
+      check_ms: checkMs,
+      check_min_ms: Math.min(...checks.map((c) => c.ms)),
+      node_start_ms: nodeMs,
+      per_item_ms: perItemMs,
+      ratio,
+      domains,
+      runs: options.runs,
+      warmups: options.warmups,
+      per_item_runs: 1,
+      size: { apps: ISSUE_SIZE.apps, keys: ISSUE_SIZE.keys, units: ISSUE_SIZE.units, declared_units: ISSUE_SIZE.declaredUnits },
+      container,
+      bar: judge(checkMs, ratio, domains),
+    };
+  } finally {
+    process.off('SIGINT', stop);
+    await desktop.close();
+  }
+}
+
+try {
+  const options = parseArgs(process.argv.slice(2));
+  const result = await measure(options);
+  process.stdout.write(options.json ? formatJson(result) : formatHuman(result));
+} catch (error) {
+  const known = error instanceof CheckCrashed || error instanceof DesktopBuildFailed;
+  process.stderr.write(`bench: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
+  process.exitCode = 2;
+}

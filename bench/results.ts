@@ -1,0 +1,90 @@
+// The bench's results and their two forms, the human table and the JSON
+// object: pure functions of the measurements.
+import { BENCH_DOMAINS, type BenchDomain } from './per-item.js';
+
+export const BAR = { check_ms: 150, ratio: 10 } as const;
+
+/** A domain as `bkt drift check` reported it, medians over the timed runs. */
+export interface DomainResult {
+  /** `ok`, `error`, `unavailable`, or `missing` when the build has no such domain. */
+  status: string;
+  error: string | null;
+  bkt_collect_ms: number | null;
+  /** Drift items the check found (the desktop plants a few in each domain). */
+  drift: number;
+  per_item_ms: number;
+  per_item_processes: number;
+}
+
+export interface ContainerResult {
+  /** Median wall ms of `bkt drift check systemd --json` against a booted container's systemd, or why it was not measured. */
+  check_ms?: number;
+  collect_ms?: number;
+  status?: string;
+  skipped?: string;
+}
+
+export interface BenchResult {
+  check_ms: number;
+  check_min_ms: number;
+  node_start_ms: number;
+  per_item_ms: number;
+  ratio: number;
+  domains: Record<BenchDomain, DomainResult>;
+  runs: number;
+  warmups: number;
+  /** The per-item way is slow and steady: it runs once. */
+  per_item_runs: 1;
+  size: { apps: number; keys: number; units: number; declared_units: number };
+  container: ContainerResult;
+  bar: { check_ms: number; ratio: number; met: boolean; why?: string };
+}
+
+const r1 = (ms: number) => Math.round(ms * 10) / 10;
+
+/** Whether the bar is met, and if not, why: too slow, not enough faster, or a domain that did not really run. */
+export function judge(checkMs: number, ratio: number, domains: Record<BenchDomain, DomainResult>): BenchResult['bar'] {
+  const reasons: string[] = [];
+  if (checkMs >= BAR.check_ms) reasons.push(`check takes ${r1(checkMs)} ms, not under ${BAR.check_ms} ms`);
+  if (ratio < BAR.ratio) reasons.push(`only ${r1(ratio)}x faster, not ${BAR.ratio}x`);
+  const notOk = BENCH_DOMAINS.filter((d) => domains[d].status !== 'ok');
+  if (notOk.length) reasons.push(`not measured in full: ${notOk.map((d) => `${d} ${domains[d].status}`).join(', ')}`);
+  return { check_ms: BAR.check_ms, ratio: BAR.ratio, met: reasons.length === 0, ...(reasons.length ? { why: reasons.join('; ') } : {}) };
+}
+
+const cell = (text: string, width: number, right = false) => (right ? text.padStart(width) : text.padEnd(width));
+const ms = (value: number | null) => (value === null ? '-' : `${r1(value)} ms`);
+
+export function formatHuman(result: BenchResult): string {
+  const lines: string[] = [];
+  const { size } = result;
+  lines.push(`synthetic desktop: ${size.apps} flatpaks, ${size.keys} gsettings keys, ${size.units} unit files (${size.declared_units} declared)`, '');
+  lines.push(`${cell('domain', 10)} ${cell('bkt collect', 12, true)} ${cell('per-item', 12, true)}  ${cell('per-item way', 34)} bkt status`);
+  const how: Record<BenchDomain, (d: DomainResult) => string> = {
+    flatpak: () => '1 × flatpak list',
+    gsettings: (d) => `${d.per_item_processes} × gsettings get`,
+    systemd: (d) => `${d.per_item_processes} × systemctl is-enabled`,
+  };
+  for (const name of BENCH_DOMAINS) {
+    const d = result.domains[name];
+    const status = d.status === 'ok' ? `ok, ${d.drift} drift` : `${d.status}${d.error ? `: ${d.error.split('\n')[0]}` : ''}`;
+    lines.push(`${cell(name, 10)} ${cell(ms(d.bkt_collect_ms), 12, true)} ${cell(ms(d.per_item_ms), 12, true)}  ${cell(how[name](d), 34)} ${status}`);
+  }
+  lines.push('');
+  lines.push(`node start: ${r1(result.node_start_ms)} ms (node -e '', median of ${result.runs})`);
+  lines.push(
+    `check: ${r1(result.check_ms)} ms (median of ${result.runs}, min ${r1(result.check_min_ms)}), per-item: ${r1(result.per_item_ms)} ms (run once), ratio: ${r1(result.ratio)}x`,
+  );
+  const c = result.container;
+  lines.push(c.skipped ? `booted container: not measured (${c.skipped})` : `booted container: bkt drift check systemd ${ms(c.check_ms ?? null)} (collect ${ms(c.collect_ms ?? null)}, ${c.status})`);
+  lines.push(
+    result.bar.met
+      ? `bar met: check under ${BAR.check_ms} ms and at least ${BAR.ratio}x faster`
+      : `bar NOT met (check under ${BAR.check_ms} ms, at least ${BAR.ratio}x faster): ${result.bar.why}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatJson(result: BenchResult): string {
+  return `${JSON.stringify(result)}\n`;
+}

@@ -161,8 +161,8 @@ export function compareHomebrew(manifest: HomebrewManifest, live: LiveHomebrew):
     }
   }
   for (const formula of live.formulae.values()) {
-    if (covered.has(formula.name) || !formula.onRequest) continue;
     if (formula.tap) impliedTaps.add(formula.tap);
+    if (covered.has(formula.name) || !formula.onRequest) continue;
     const key = fullName(formula.name, formula.tap);
     items.push(item({ kind: 'addition', key, actual: formula.version, detail: 'installed on request, not in manifest' }));
   }
@@ -171,8 +171,8 @@ export function compareHomebrew(manifest: HomebrewManifest, live: LiveHomebrew):
   for (const tap of declaredTaps) {
     if (!live.taps.has(tap)) items.push(item({ kind: 'removal', key: tapKey(tap), expected: 'tapped', detail: 'not tapped' }));
   }
-  // A tap that a declared formula comes from (or an undeclared one, already an
-  // addition of its own) is explained by it: only a tap nothing uses is drift.
+  // A tap that a declared or installed formula comes from is explained by it
+  // (an undeclared formula is an addition of its own): only a tap no formula uses is drift.
   for (const tap of live.taps) {
     if (declaredTaps.has(tap) || impliedTaps.has(tap) || BUILT_IN_TAPS.has(tap)) continue;
     items.push(item({ kind: 'addition', key: tapKey(tap), actual: 'tapped', detail: 'tapped, not in manifest' }));

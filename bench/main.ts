@@ -9,7 +9,7 @@ import { measureContainer } from './container.js';
 import { median, timeProcess } from './measure.js';
 import { BENCH_DOMAINS, perItem, type BenchDomain } from './per-item.js';
 import { formatHuman, formatJson, judge, type BenchResult, type DomainResult } from './results.js';
-import { ISSUE_SIZE } from './synthetic.js';
+import { ISSUE_SIZE, plantedDrift } from './synthetic.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const BKT = join(REPO, 'bin', 'bkt.mjs');
@@ -94,6 +94,7 @@ async function measure(options: Options): Promise<BenchResult> {
 
     const checkMs = median(checks.map((c) => c.ms));
     const last = checks[checks.length - 1]?.report;
+    const planted = plantedDrift(desktop.keys, desktop.apps, desktop.units);
     const domains = {} as Record<BenchDomain, DomainResult>;
     for (const name of BENCH_DOMAINS) {
       const section = last?.domains[name];
@@ -104,6 +105,7 @@ async function measure(options: Options): Promise<BenchResult> {
         error: section ? section.error : `bkt has no ${name} domain in this build`,
         bkt_collect_ms: collect.length ? median(collect) : null,
         drift: section ? section.additions.length + section.removals.length + section.modifications.length : 0,
+        planted: planted[name],
         per_item_ms: part.ms,
         per_item_processes: part.processes,
       };

@@ -10,8 +10,10 @@ export interface DomainResult {
   status: string;
   error: string | null;
   bkt_collect_ms: number | null;
-  /** Drift items the check found (the desktop plants a few in each domain). */
+  /** Drift items the check found. */
   drift: number;
+  /** Drift items a correct check finds: the differences the desktop plants. */
+  planted: number;
   per_item_ms: number;
   per_item_processes: number;
 }
@@ -67,7 +69,7 @@ export function formatHuman(result: BenchResult): string {
   };
   for (const name of BENCH_DOMAINS) {
     const d = result.domains[name];
-    const status = d.status === 'ok' ? `ok, ${d.drift} drift` : `${d.status}${d.error ? `: ${d.error.split('\n')[0]}` : ''}`;
+    const status = d.status === 'ok' ? `ok, ${d.drift} drift (${d.planted} planted)` : `${d.status}${d.error ? `: ${d.error.split('\n')[0]}` : ''}`;
     lines.push(`${cell(name, 10)} ${cell(ms(d.bkt_collect_ms), 12, true)} ${cell(ms(d.per_item_ms), 12, true)}  ${cell(how[name](d), 34)} ${status}`);
   }
   lines.push('');

@@ -80,12 +80,24 @@ function printed(type: KeyType, value: string): string {
 }
 
 /** A different value of the same type, for a planted modification. */
-function differentValue(type: KeyType, n: number): string {
-  return type === 'u' ? String(n + 5000) : changedValue(type, n + 7);
+function differentValue(type: KeyType, live: string): string {
+  switch (type) {
+    case 's':
+      return "'planted'";
+    case 'b':
+      return live === 'true' ? 'false' : 'true';
+    case 'u':
+      return String(Number(live.replace('uint32 ', '')) + 1);
+    case 'i':
+    case 'd':
+      return String(Number(live) + 1);
+    case 'as':
+      return "['planted']";
+  }
 }
 
-/** Keys whose manifest value differs from the live one (one of each type, and one changed in dconf). */
-export const PLANTED_KEY_INDEXES: readonly number[] = [3, 150, 401, 702, 999];
+/** Keys whose manifest value differs from the live one: one of each type. */
+export const PLANTED_KEY_INDEXES: readonly number[] = [6, 151, 404, 705, 994, 545];
 
 export function syntheticKeys(size: DesktopSize = ISSUE_SIZE): SyntheticKey[] {
   const perSchema = Math.ceil(size.keys / size.schemas);
@@ -100,8 +112,8 @@ export function syntheticKeys(size: DesktopSize = ISSUE_SIZE): SyntheticKey[] {
     const changed = Math.floor(n / changedEvery) !== Math.floor((n + 1) / changedEvery) ? changedValue(type, n) : undefined;
     const live = printed(type, changed ?? def);
     // Users write uint32 values both ways ("0" and "uint32 0"); both must compare equal.
-    const userForm = type === 'u' && n % 2 === 0 ? live.replace('uint32 ', '') : live;
-    const declared = PLANTED_KEY_INDEXES.includes(n) ? differentValue(type, n) : userForm;
+    const userForm = type === 'u' && Math.floor(n / KEY_TYPES.length) % 2 === 0 ? live.replace('uint32 ', '') : live;
+    const declared = PLANTED_KEY_INDEXES.includes(n) ? differentValue(type, live) : userForm;
     const key: SyntheticKey = { schema, path: `/org/bench/s${pad(s, 2)}/`, key: `key-${pad((n % perSchema) + 1, 2)}`, type, default: def, live, declared };
     if (changed !== undefined) key.dconf = changed;
     keys.push(key);
@@ -223,4 +235,22 @@ export function manifests(keys: readonly SyntheticKey[], apps: SyntheticApps, un
     ['gsettings.json', json({ settings: keys.map((k) => ({ schema: k.schema, key: k.key, value: k.declared })) })],
     ['systemd-services.json', json({ services })],
   ]);
+}
+
+// ---------------------------------------------------------------------------
+// the drift a correct check finds
+
+/** How many drift items each domain should report: the planted differences, counted from the data. */
+export function plantedDrift(keys: readonly SyntheticKey[], apps: SyntheticApps, units: readonly SyntheticUnit[]): Record<'flatpak' | 'gsettings' | 'systemd', number> {
+  const installed = new Set(apps.installed);
+  const declaredIds = new Set(apps.declared.map((a) => a.id));
+  const removals = apps.declared.filter((a) => !installed.has(a.id)).length;
+  const additions = apps.installed.filter((id) => !declaredIds.has(id)).length;
+  const modifications = apps.declared.filter((a) => installed.has(a.id) && (a.remote !== REMOTE || a.branch !== BRANCH)).length;
+  const satisfies = (declared: SyntheticUnit['declared'], state: UnitState) => declared === state || (declared === 'enabled' && state === 'static');
+  return {
+    flatpak: removals + additions + modifications,
+    gsettings: keys.filter((k) => k.declared !== k.live && k.declared !== k.live.replace('uint32 ', '')).length,
+    systemd: units.filter((u) => u.declared !== undefined && !satisfies(u.declared, u.state)).length,
+  };
 }

@@ -251,8 +251,8 @@ describe('properties', () => {
         const inner = text.slice(1, -1);
         // Swap the quote: escape the new one, unescape the old one.
         const quote = text[0] === "'" ? '"' : "'";
-        const swapped = inner.replace(/\\(.)|(["'])/gsu, (match, escaped: string | undefined, bare: string | undefined) =>
-          escaped === text[0] ? escaped : bare === quote ? `\\${bare}` : match,
+        const swapped = inner.replace(/\\(.)|(["'])/gsu, (match: string, escaped?: string, bare?: string): string =>
+          escaped !== undefined && escaped === text[0] ? escaped : bare === quote ? `\\${bare}` : match,
         );
         expect(gvariantEqual(parseGVariant(`${quote}${swapped}${quote}`, 's'), value)).toBe(true);
       }),

@@ -12,6 +12,7 @@ import {
   type LiveExtensions,
 } from '../../helper/domains/extensions.js';
 import { parseManifest } from '../../helper/manifest.js';
+import { editText } from '../../helper/manifest-writer.js';
 import type { ManifestEdit } from '../../helper/domain.js';
 
 // A sort key is a function: compared on its own below.
@@ -174,5 +175,16 @@ describe('extensions apply', () => {
   it('cannot install an extension and says where to get it', () => {
     const result = extensions.apply({ id: 'extensions:a@x', domain: 'extensions', kind: 'removal', key: 'a@x', expected: 'enabled' }, fixture(), {} as never);
     expect(result).toEqual({ unsupported: 'a@x is not installed: install it from extensions.gnome.org or your package manager' });
+  });
+});
+
+describe('capture written into the real manifest', () => {
+  it('puts a new extension where the sorted list puts it and a disabled one as an object, changing nothing else', () => {
+    const manifest = fixture();
+    const added = editText(manifest.text, captureExtensions({ domain: 'extensions', id: 'extensions:clipboard-indicator@tudmotu.com', kind: 'addition', key: 'clipboard-indicator@tudmotu.com', actual: 'enabled' }, manifest.value));
+    expect(added).toBe(manifest.text.replace('    "caffeine@patapon.info",\n', '    "caffeine@patapon.info",\n    "clipboard-indicator@tudmotu.com",\n'));
+    const disabled = editText(manifest.text, captureExtensions({ domain: 'extensions', id: 'extensions:caffeine@patapon.info', kind: 'modification', key: 'caffeine@patapon.info', expected: 'enabled', actual: 'disabled' }, manifest.value));
+    expect(JSON.parse(disabled).extensions[5]).toEqual({ id: 'caffeine@patapon.info', enabled: false });
+    expect(disabled.replace(/\{\n\s+"id": "caffeine@patapon.info",\n\s+"enabled": false\n\s+\}/, '"caffeine@patapon.info"')).toBe(manifest.text);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { captureHomebrew, compareHomebrew, declaredFormula, homebrew, normalTap, type LiveFormula, type LiveHomebrew } from '../../helper/domains/homebrew.js';
 import { parseManifest } from '../../helper/manifest.js';
+import { editText } from '../../helper/manifest-writer.js';
 import type { ManifestEdit } from '../../helper/domain.js';
 
 // A sort key is a function: compared on its own below.
@@ -121,5 +122,16 @@ describe('captureHomebrew', () => {
   it('keeps the real manifest sorted: a new formula sorts by its written name', () => {
     const [edit] = captureHomebrew(item({ kind: 'addition', key: 'htop' }), fixture().value);
     expect(edit?.op === 'insert' && edit.sortKey?.({ name: 'valkyrie00/bbrew/bbrew' })).toBe('valkyrie00/bbrew/bbrew');
+  });
+});
+
+describe('capture written into the real manifest', () => {
+  it('inserts a new formula in sorted place and removes one, changing nothing else', () => {
+    const manifest = fixture();
+    const item = (rest: object) => ({ domain: 'homebrew', id: 'homebrew:k', ...rest }) as never;
+    const added = editText(manifest.text, captureHomebrew(item({ kind: 'addition', key: 'htop', actual: '3.4.1' }), manifest.value));
+    expect(added).toBe(manifest.text.replace('    "glab",\n', '    "glab",\n    "htop",\n'));
+    const removed = editText(manifest.text, captureHomebrew(item({ kind: 'removal', key: 'valkyrie00/bbrew/bbrew' }), manifest.value));
+    expect(removed).toBe(manifest.text.replace('    "valkyrie00/bbrew/bbrew",\n', ''));
   });
 });

@@ -81,11 +81,32 @@ export async function appendLine(path: string, line: string, options: Omit<Write
   return rewrite(path, { ...options, initialText: '' }, (before) => withLine(before, line));
 }
 
+/** Takes every line equal to `line` out of a line-based file; a missing file or line is no change. */
+export async function removeLine(path: string, line: string, options: Omit<WriteOptions, 'initialText'> = {}): Promise<WriteResult> {
+  return rewrite(path, { ...options, initialText: '' }, (before) => withoutLine(before, line));
+}
+
+/** Puts `text` in place of the file's content only if that is still `expected` (checked under the lock), e.g. to undo a capture. */
+export async function replaceText(path: string, expected: string, text: string, options: Omit<WriteOptions, 'initialText'> = {}): Promise<WriteResult> {
+  return rewrite(path, options, (before) => {
+    if (before !== expected) throw new ManifestError(path, undefined, '', 'changed since it was read; not written');
+    return text;
+  });
+}
+
 /** The text with `line` added at the end (in the file's line ending), unless an identical line is there already. */
 export function withLine(text: string, line: string): string {
   if (text.split(/\r?\n/).includes(line)) return text;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   return `${text}${text === '' || text.endsWith('\n') ? '' : eol}${line}${eol}`;
+}
+
+/** The text without the lines equal to `line` (each removed with its line ending). */
+export function withoutLine(text: string, line: string): string {
+  return text
+    .split(/(?<=\n)/)
+    .filter((entry) => entry.replace(/\r?\n$/, '') !== line)
+    .join('');
 }
 
 // ---------------------------------------------------------------------------
@@ -460,7 +481,8 @@ async function rewrite(path: string, options: WriteOptions, compute: (before: st
       if (found === undefined && options.initialText === undefined) throw new ManifestError(path, undefined, '', 'no such file');
       const before = found ?? (options.initialText as string);
       const after = compute(before);
-      if (found !== undefined && after === before) return { changed: false, before, after };
+      // Nothing to change: no write, and a missing file stays missing.
+      if (after === before) return { changed: false, before, after };
       await removeLeftoverTemps(path, target);
       const written = await writeAtomic(path, target, after, async () => {
         if (lost) throw new ManifestError(path, undefined, '', `lost the lock while writing (${lost.message}); not written`);

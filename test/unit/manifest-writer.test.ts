@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { parseTree, type Node } from 'jsonc-parser';
 import { describe, expect, it } from 'vitest';
 import type { ManifestEdit } from '../../helper/domain.js';
-import { editText, withLine } from '../../helper/manifest-writer.js';
+import { editText, withLine, withoutLine } from '../../helper/manifest-writer.js';
 
 const FIXTURES = '/work/shared/fixtures/bootc-manifests';
 const fixtureNames = readdirSync(FIXTURES).filter((name) => name.endsWith('.json'));
@@ -293,6 +293,14 @@ describe('withLine', () => {
   it('does not add a line that is already there, and keeps CRLF files CRLF', () => {
     expect(withLine('a\r\nb\r\n', 'b')).toBe('a\r\nb\r\n');
     expect(withLine('a\r\n', 'b')).toBe('a\r\nb\r\n');
+  });
+});
+
+describe('withoutLine', () => {
+  it('takes out every copy of the line with its line ending, and nothing else', () => {
+    expect(withoutLine('a\nsystemd:cups.service\nb\nsystemd:cups.service', 'systemd:cups.service')).toBe('a\nb\n');
+    expect(withoutLine('a\r\nb\r\n', 'a')).toBe('b\r\n');
+    expect(withoutLine('systemd:cups.service.d\n', 'systemd:cups.service')).toBe('systemd:cups.service.d\n');
   });
 });
 

@@ -82,7 +82,7 @@ async function installedIn(dir: string): Promise<string[] | undefined> {
     throw new DomainError(`${dir}: ${(error as Error).message}`);
   }
   const found = await Promise.all(names.map((name) => access(join(dir, name, 'metadata.json')).then(() => name, () => undefined)));
-  return found.filter((name): name is string => name !== undefined);
+  return found.filter((name): name is string => name !== undefined).sort();
 }
 
 async function gsettingsGet(env: Environment, key: Key): Promise<string[]> {

@@ -235,10 +235,16 @@ export const homebrew: Domain<HomebrewManifest, LiveHomebrew> = {
     }
     const unreadable: string[] = [];
     const [formulae, taps] = await Promise.all([
-      Promise.all(racks.filter((rack) => rack.isDirectory()).map((rack) => readRack(cellar, rack.name, unreadable))),
+      Promise.all(
+        racks
+          .filter((rack) => rack.isDirectory())
+          .map((rack) => rack.name)
+          .sort()
+          .map((name) => readRack(cellar, name, unreadable)),
+      ),
       readTaps(tapsDirOf(env)),
     ]);
-    const live: LiveHomebrew = { formulae: new Map(), taps, unreadable };
+    const live: LiveHomebrew = { formulae: new Map(), taps: new Set([...taps].sort()), unreadable };
     for (const formula of formulae) if (formula) live.formulae.set(formula.name, formula);
     return live;
   },

@@ -27,14 +27,14 @@ const DOMAIN = 'flatpak-remotes';
 const isDescriptor = (url: string) => url.endsWith('.flatpakrepo');
 const withoutSlash = (url: string) => url.replace(/\/+$/, '');
 
-export const describeRemote = (remote: { url: string; scope: string; filtered?: boolean }) => `${remote.url} (${remote.scope}${remote.filtered ? ', filtered' : ''})`;
+const describeRemote = (remote: { url: string; scope: string; filtered?: boolean }) => `${remote.url} (${remote.scope}${remote.filtered ? ', filtered' : ''})`;
 
 interface Entry {
   index: number;
   entry: FlatpakRemote;
 }
 
-export interface RemoteMatch {
+interface RemoteMatch {
   pairs: { entry: Entry; remote: ConfiguredRemote }[];
   missing: Entry[];
   extra: ConfiguredRemote[];
@@ -45,7 +45,7 @@ const filterDiffers = (entry: FlatpakRemote, remote: ConfiguredRemote) => (entry
 const satisfies = (entry: FlatpakRemote, remote: ConfiguredRemote) => entry.scope === remote.scope && !urlDiffers(entry, remote) && !filterDiffers(entry, remote);
 
 /** Pure: exact matches first, then each left-over entry takes a left-over remote, preferring its own scope. */
-export function matchRemote(entries: readonly Entry[], remotes: readonly ConfiguredRemote[]): RemoteMatch {
+function matchRemote(entries: readonly Entry[], remotes: readonly ConfiguredRemote[]): RemoteMatch {
   const left = [...remotes];
   const take = (found: ConfiguredRemote | undefined) => {
     if (found) left.splice(left.indexOf(found), 1);

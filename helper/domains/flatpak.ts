@@ -61,9 +61,9 @@ const INSTALL_TIMEOUT_MS = 30 * 60_000;
 
 const overridesKey = (scope: Scope, id: string) => `${scope}/${id}`;
 
-export const describeEntry = (entry: Pick<FlatpakApp, 'remote' | 'branch' | 'scope'>) =>
+const describeEntry = (entry: Pick<FlatpakApp, 'remote' | 'branch' | 'scope'>) =>
   `${entry.remote}${entry.branch === undefined ? '' : `/${entry.branch}`} (${entry.scope})`;
-export const describeInstalled = (app: InstalledApp) => `${app.origin}/${app.branch} (${app.scope})`;
+const describeInstalled = (app: InstalledApp) => `${app.origin}/${app.branch} (${app.scope})`;
 
 interface Entry {
   index: number;
@@ -71,7 +71,7 @@ interface Entry {
 }
 
 /** How one app's manifest entries and installations line up. */
-export interface AppMatch {
+interface AppMatch {
   /** An entry and the installation that differs from it (remote, branch or scope). */
   pairs: { entry: Entry; app: InstalledApp }[];
   /** Entries with no installation left to stand for them. */
@@ -84,7 +84,7 @@ const satisfies = (entry: FlatpakApp, app: InstalledApp) =>
   entry.scope === app.scope && entry.remote === app.origin && (entry.branch === undefined || entry.branch === app.branch);
 
 /** Pure: exact matches first, then each left-over entry takes the closest left-over installation. */
-export function matchApp(entries: readonly Entry[], apps: readonly InstalledApp[]): AppMatch {
+function matchApp(entries: readonly Entry[], apps: readonly InstalledApp[]): AppMatch {
   const left = [...apps];
   const take = (found: InstalledApp | undefined) => {
     if (found) left.splice(left.indexOf(found), 1);
@@ -136,7 +136,8 @@ const groupBy = <T>(list: readonly T[], key: (t: T) => string) => {
 
 /** Pure: the drift between the manifest's apps and the installed ones. */
 export function compareApps(manifest: FlatpakApps, live: LiveApps): DriftItem[] {
-  const items: DriftItem[] = [];
+  const changes: DriftItem[] = [];
+  const additions: DriftItem[] = [];
   const installed = groupBy([...live.apps].sort(byInstallation), (app) => app.id);
   const declared = groupBy(
     manifest.apps.map((entry, index) => ({ index, entry })),
@@ -148,26 +149,25 @@ export function compareApps(manifest: FlatpakApps, live: LiveApps): DriftItem[] 
     const apps = installed.get(id) ?? [];
     const expected = entries.map((e) => describeEntry(e.entry)).join(', ');
     if (!apps.length) {
-      items.push(item(id, { kind: 'removal', expected, detail: 'not installed' }));
+      changes.push(item(id, { kind: 'removal', expected, detail: 'not installed' }));
       continue;
     }
     const match = matchApp(entries, apps);
     if (match.pairs.length || match.missing.length || match.extra.length) {
-      items.push(item(id, { kind: 'modification', expected, actual: apps.map(describeInstalled).join(', '), detail: describeMatch(match), data: { installations: apps } }));
+      changes.push(item(id, { kind: 'modification', expected, actual: apps.map(describeInstalled).join(', '), detail: describeMatch(match), data: { installations: apps } }));
     }
   }
-  for (const [id, apps] of installed) {
-    if (declared.has(id)) continue;
-    items.push(item(id, { kind: 'addition', actual: apps.map(describeInstalled).join(', '), detail: 'installed, not in manifest', data: { installations: apps } }));
+  const undeclared = [...installed.keys()].filter((id) => !declared.has(id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const id of undeclared) {
+    const apps = installed.get(id) ?? [];
+    additions.push(item(id, { kind: 'addition', actual: apps.map(describeInstalled).join(', '), detail: 'installed, not in manifest', data: { installations: apps } }));
   }
-  const sorted = items.filter((i) => i.kind !== 'addition');
-  sorted.push(...items.filter((i) => i.kind === 'addition').sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
 
   for (const entry of manifest.apps) {
     if (entry.overrides === undefined) continue;
     const options = live.overrides.get(overridesKey(entry.scope, entry.id)) ?? [];
     if (sameOverrides(entry.overrides, options)) continue;
-    sorted.push(
+    changes.push(
       item(`${entry.id}${OVERRIDES_SUFFIX}`, {
         kind: 'modification',
         expected: entry.overrides.join(' ') || 'none',
@@ -177,7 +177,7 @@ export function compareApps(manifest: FlatpakApps, live: LiveApps): DriftItem[] 
       }),
     );
   }
-  return sorted;
+  return [...changes, ...additions];
 }
 
 const InstalledData = z.object({
@@ -305,7 +305,7 @@ export const flatpakApps: Domain<FlatpakApps, LiveApps> = {
     const present = await existingInstallations(env);
     const withOverrides = manifest.value.apps.filter((entry) => entry.overrides !== undefined);
     const apps = present.flatMap(readInstalledApps);
-    const texts = await Promise.all(withOverrides.map((entry) => readOverridesFile({ scope: entry.scope, path: installationOf(env, entry.scope) }, entry.id)));
+    const texts = await Promise.all(withOverrides.map((entry) => readOverridesFile(installationOf(env, entry.scope), entry.id)));
     const overrides = new Map<string, string[]>();
     withOverrides.forEach((entry, index) => overrides.set(overridesKey(entry.scope, entry.id), overrideOptions(texts[index] ?? '')));
     return { apps, overrides };

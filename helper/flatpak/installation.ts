@@ -15,7 +15,6 @@ import { DomainUnavailable, type Environment } from '../domain.js';
 import { inRoot } from '../environment.js';
 
 export type Scope = 'system' | 'user';
-export const SCOPES: readonly Scope[] = ['system', 'user'];
 
 export interface Installation {
   scope: Scope;
@@ -47,16 +46,12 @@ export interface ConfiguredRemote {
  * and FLATPAK_SYSTEM_DIR override the defaults, as they do for flatpak. The
  * system default lives in the checked root; an override names a path on this machine.
  */
-export function installations(env: Environment): Installation[] {
-  return [
-    { scope: 'system', path: env.env.FLATPAK_SYSTEM_DIR || inRoot(env, '/var/lib/flatpak') },
-    { scope: 'user', path: env.env.FLATPAK_USER_DIR || join(env.xdgDataHome, 'flatpak') },
-  ];
+export function installationOf(env: Environment, scope: Scope): Installation {
+  const path = scope === 'system' ? env.env.FLATPAK_SYSTEM_DIR || inRoot(env, '/var/lib/flatpak') : env.env.FLATPAK_USER_DIR || join(env.xdgDataHome, 'flatpak');
+  return { scope, path };
 }
 
-export function installationOf(env: Environment, scope: Scope): string {
-  return installations(env).find((i) => i.scope === scope)?.path ?? '';
-}
+export const installations = (env: Environment): Installation[] => [installationOf(env, 'system'), installationOf(env, 'user')];
 
 async function exists(path: string, mode = constants.F_OK): Promise<boolean> {
   return access(path, mode).then(

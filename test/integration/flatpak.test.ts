@@ -277,7 +277,8 @@ describe('collection time', () => {
     }
     const best = Math.min(...times);
     console.log(`flatpak: collect + compare of 300 apps: best ${best.toFixed(1)} ms, first ${times[0]?.toFixed(1)} ms`);
-    expect(best).toBeLessThan(100);
+    // The bar for a whole check of a large desktop, all domains together (DESIGN §10).
+    expect(best).toBeLessThan(150);
     await rm(dir, { recursive: true });
   });
 });

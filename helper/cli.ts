@@ -6,6 +6,7 @@ import { ManifestError } from './manifest.js';
 import { registerCheckCommand } from './commands/check.js';
 import { UsageError } from './commands/options.js';
 import { registerResolveCommands } from './commands/resolve.js';
+import { registerSystemdCommands } from './commands/systemd.js';
 
 export function buildProgram(): Command {
   const program = new Command('bkt')
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   const drift = program.command('drift').description('check and resolve drift').exitOverride();
   registerCheckCommand(drift);
   registerResolveCommands(program, drift);
+  registerSystemdCommands(program);
   return program;
 }
 

@@ -13,7 +13,7 @@ export function commandOnPath(name: string, env: NodeJS.ProcessEnv): string | un
   return undefined;
 }
 
-export function isExecutableFile(path: string): boolean {
+function isExecutableFile(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return statSync(path).isFile();

@@ -36,13 +36,13 @@ const AppImagesManifest = z.looseObject({ $schema: z.optional(z.string()), apps:
 type AppImagesManifest = z.infer<typeof AppImagesManifest>;
 
 /** Where GearLever fetches an app's updates from. */
-export type UpdateSource = { repo: string; asset: string; prereleases: boolean } | { other: string };
+type UpdateSource = { repo: string; asset: string; prereleases: boolean } | { other: string };
 
 /** GearLever's apps by name. */
 export type LiveAppImages = Map<string, UpdateSource>;
 
-export const gearLeverAppsFile = (env: Environment): string => join(env.home, '.var/app/it.mijorus.gearlever/config/apps.json');
-export const appImageDirectory = (env: Environment): string => env.env.BKT_APPIMAGE_DIR || join(env.home, 'AppImages');
+const gearLeverAppsFile = (env: Environment): string => join(env.home, '.var/app/it.mijorus.gearlever/config/apps.json');
+const appImageDirectory = (env: Environment): string => env.env.BKT_APPIMAGE_DIR || join(env.home, 'AppImages');
 
 const GITHUB = 'https://github.com/';
 

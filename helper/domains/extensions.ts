@@ -26,7 +26,7 @@ const ExtensionsManifest = z.looseObject({ $schema: z.optional(z.string()), exte
 type ExtensionsManifest = z.infer<typeof ExtensionsManifest>;
 type ExtensionEntry = z.infer<typeof Extension>;
 
-export type State = 'enabled' | 'disabled';
+type State = 'enabled' | 'disabled';
 
 export interface LiveExtensions {
   /** Installed extensions and where: a user copy shadows a system one, as in the shell. */

@@ -48,7 +48,7 @@ export interface LiveHomebrew {
   unreadable: string[];
 }
 
-export const homebrewPrefix = (env: Environment): string => env.env.HOMEBREW_PREFIX || '/home/linuxbrew/.linuxbrew';
+const homebrewPrefix = (env: Environment): string => env.env.HOMEBREW_PREFIX || '/home/linuxbrew/.linuxbrew';
 const cellarOf = (env: Environment): string => env.env.HOMEBREW_CELLAR || join(homebrewPrefix(env), 'Cellar');
 const tapsDirOf = (env: Environment): string => join(env.env.HOMEBREW_REPOSITORY || join(homebrewPrefix(env), 'Homebrew'), 'Library/Taps');
 
@@ -67,7 +67,7 @@ export function normalTap(tap: string | null | undefined): string | null {
 }
 
 /** The name `brew install` takes and the manifest writes: `name`, or `user/repo/name` outside homebrew/core. */
-export function fullName(name: string, tap: string | null): string {
+function fullName(name: string, tap: string | null): string {
   return tap ? `${tap}/${name}` : name;
 }
 

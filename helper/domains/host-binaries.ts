@@ -39,12 +39,12 @@ const InstalledSource = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('github'), repo: z.string(), asset: z.optional(z.string()), version: z.string() }),
 ]);
 const FetchbinManifest = z.looseObject({ binaries: z.optional(z.record(z.string(), z.looseObject({ source: InstalledSource }))) });
-export type InstalledSource = z.infer<typeof InstalledSource>;
+type InstalledSource = z.infer<typeof InstalledSource>;
 
 /** fetchbin's installs by binary name. */
 export type LiveBinaries = Map<string, InstalledSource>;
 
-export const fetchbinManifestFile = (env: Environment): string => join(env.xdgDataHome, 'fetchbin/manifest.json');
+const fetchbinManifestFile = (env: Environment): string => join(env.xdgDataHome, 'fetchbin/manifest.json');
 
 export function parseFetchbinManifest(file: string, text: string): LiveBinaries {
   let value: unknown;
@@ -66,7 +66,7 @@ const idOf = (source: DeclaredSource | InstalledSource): string =>
   source.type === 'npm' ? source.package : source.type === 'cargo' ? source.crate_name : source.repo;
 
 /** `npm:turbo`, as fetchbin's install command takes it. */
-export const sourceLabel = (source: DeclaredSource | InstalledSource): string => `${source.type}:${idOf(source)}`;
+const sourceLabel = (source: DeclaredSource | InstalledSource): string => `${source.type}:${idOf(source)}`;
 
 const sameSource = (declared: DeclaredSource, installed: InstalledSource): boolean =>
   declared.type === installed.type && (declared.type === 'github' ? idOf(declared).toLowerCase() === idOf(installed).toLowerCase() : idOf(declared) === idOf(installed));

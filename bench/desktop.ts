@@ -7,7 +7,7 @@
 // offline systemd root tree as `systemctl --root` reads it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess } from '../helper/run.js';
@@ -209,13 +209,12 @@ async function cloneApp(installation: string, template: string, templateCommit: 
 }
 
 /** Unit files under usr/lib, enablement links and masks under etc, as packages and `systemctl` leave them. */
-async function writeSystemdRoot(root: string, units: readonly SyntheticUnit[]): Promise<void> {
+export async function writeSystemdRoot(root: string, units: readonly SyntheticUnit[]): Promise<void> {
   const vendor = join(root, 'usr', 'lib', 'systemd', 'system');
   const admin = join(root, 'etc', 'systemd', 'system');
   const wants = join(admin, 'multi-user.target.wants');
   await mkdir(vendor, { recursive: true });
   await mkdir(wants, { recursive: true });
-  await chmod(root, 0o755);
   for (const unit of units) {
     await writeFile(join(vendor, unit.name), unitFile(unit));
     if (unit.state === 'enabled') await symlink(`/usr/lib/systemd/system/${unit.name}`, join(wants, unit.name));

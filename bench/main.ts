@@ -6,17 +6,13 @@ import { join, resolve } from 'node:path';
 import type { DriftReport } from '../helper/report.js';
 import { buildDesktop, DesktopBuildFailed, type Desktop } from './desktop.js';
 import { measureContainer } from './container.js';
-import { median, timeProcess } from './measure.js';
+import { CheckCrashed, median, timeProcess } from './measure.js';
 import { BENCH_DOMAINS, perItem, type BenchDomain } from './per-item.js';
 import { formatHuman, formatJson, judge, type BenchResult, type DomainResult } from './results.js';
 import { ISSUE_SIZE, plantedDrift } from './synthetic.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const BKT = join(REPO, 'bin', 'bkt.mjs');
-
-class CheckCrashed extends Error {
-  override name = 'CheckCrashed';
-}
 
 interface Options {
   json: boolean;
@@ -89,8 +85,8 @@ async function measure(options: Options): Promise<BenchResult> {
     }
     progress('timing the per-item way (once)');
     const items = await perItem(desktop);
-    progress('booted container');
-    const container = await measureContainer(REPO);
+    progress('booted container (systemd-nspawn)');
+    const container = await measureContainer(desktop.units, options.runs, options.warmups);
 
     const checkMs = median(checks.map((c) => c.ms));
     const last = checks[checks.length - 1]?.report;

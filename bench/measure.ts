@@ -2,6 +2,11 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 
+/** `bkt` did not finish with a report: the bench has no number to give. */
+export class CheckCrashed extends Error {
+  override name = 'CheckCrashed';
+}
+
 export interface Timed {
   ms: number;
   exitCode: number | null;
@@ -31,5 +36,3 @@ export function median(values: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
-
-export const round1 = (ms: number) => Math.round(ms * 10) / 10;

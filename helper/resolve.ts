@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import type { Domain, DriftItem, Environment, LoadedManifest, Operation } from './domain.js';
 import { DOMAINS } from './registry.js';
 import { ruleFor } from './ignore.js';
-import { loadManifest } from './manifest.js';
+import { loadManifest, parseManifest } from './manifest.js';
 import { appendLine, applyEdits } from './manifest-writer.js';
 import { recordResolution } from './journal.js';
 
@@ -83,18 +83,18 @@ export async function executeStep(step: Step, options: ExecuteOptions): Promise<
   const domain = domainOf(item);
   try {
     if (step.action === 'capture') {
-      // Edits are computed on the file as it is now, so earlier captures' index shifts are accounted for.
-      const fresh = await loadManifest(step.manifestPath, domain.schema);
-      if (!fresh) throw new Error(`${step.manifestPath} no longer exists`);
-      const result = await applyEdits(step.manifestPath, domain.capture(item, fresh));
+      // Edits are computed inside the writer's lock from the file as it is then,
+      // so earlier captures (or another writer) cannot leave an index stale.
+      const result = await applyEdits(step.manifestPath, (text) => domain.capture(item, parseManifest(step.manifestPath, text, domain.schema)));
       await recordResolution(options.journalFile, { action: 'capture', item, file: step.manifestPath, before: result.before, after: result.after });
       options.log(`✓ Captured ${item.id} into ${basename(step.manifestPath)}`);
       return 'done';
     }
     if (step.action === 'ignore') {
       const rule = ruleFor(item);
-      await appendLine(step.ignoreFile!, rule);
-      await recordResolution(options.journalFile, { action: 'ignore', item, file: step.ignoreFile!, rule });
+      const result = await appendLine(step.ignoreFile!, rule);
+      // A rule the user already had is not ours to take back on undo.
+      if (result.changed) await recordResolution(options.journalFile, { action: 'ignore', item, file: step.ignoreFile!, rule });
       options.log(`✓ Ignored ${item.id} (${step.ignoreFile})`);
       return 'done';
     }

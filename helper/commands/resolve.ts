@@ -54,8 +54,15 @@ async function prepare(domains: string[], options: ResolveOptions): Promise<Prep
   const check = await runCheck({ manifestsDir, environment, domains });
   const only = options.only?.length ? picomatch(options.only, { dot: true }) : () => true;
   const exclude = options.exclude?.length ? picomatch(options.exclude, { dot: true }) : () => false;
-  const items = check.outcomes.flatMap((outcome) =>
-    outcome.manifest ? outcome.items.filter((item) => only(item.id) && !exclude(item.id)).map((item) => ({ item, manifest: outcome.manifest! })) : [],
+  // The order of the report: domain by domain, additions, removals, then modifications.
+  const kindOrder = { addition: 0, removal: 1, modification: 2 };
+  const items = check.outcomes.flatMap(({ manifest, items }) =>
+    manifest
+      ? items
+          .filter((item) => only(item.id) && !exclude(item.id))
+          .sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind])
+          .map((item) => ({ item, manifest }))
+      : [],
   );
   for (const [name, section] of Object.entries(check.report.domains)) {
     if (section.status === 'error') process.stderr.write(`bkt: ${name}: ${section.error}\n`);

@@ -1,8 +1,7 @@
 // Shims: scripts in the shims directory that run a host command from inside a
 // toolbox, `exec flatpak-spawn --host <host> "$@"`.
-import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import * as z from 'zod/mini';
 import { DomainUnavailable, type Domain, type DriftItem, type Environment } from '../domain.js';
 
@@ -51,10 +50,12 @@ export const shims: Domain<ShimsManifest, LiveShims> = {
     }
     const live: LiveShims = new Map();
     await Promise.all(
-      names.map(async (name) => {
-        const script = await readFile(join(dir, name), 'utf8').catch(() => '');
-        live.set(name, hostCommandOf(script));
-      }),
+      names
+        .filter((name) => !name.endsWith('.bkt-tmp'))
+        .map(async (name) => {
+          const script = await readFile(join(dir, name), 'utf8').catch(() => '');
+          live.set(name, hostCommandOf(script));
+        }),
     );
     return live;
   },
@@ -106,8 +107,10 @@ export const shims: Domain<ShimsManifest, LiveShims> = {
         destructive: false,
         run: async () => {
           await mkdir(shimsDirectory(env), { recursive: true });
-          await writeFileAtomic(path, shimScript(host), { mode: 0o755 });
-          await chmod(path, 0o755);
+          // A half-written script must never be run: write beside it, then rename over.
+          const temporary = `${path}.${process.pid}.bkt-tmp`;
+          await writeFile(temporary, shimScript(host), { mode: 0o755 });
+          await rename(temporary, path);
         },
       },
     ];

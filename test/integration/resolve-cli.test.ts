@@ -1,0 +1,184 @@
+// capture, sync, resolve and undo from the command line, on real shim files
+// and real manifests, the interactive resolve typed into a real pseudo-terminal.
+import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { bkt, copyFixtures, FIXTURES, REPO, tempHome } from '../harness/cli.js';
+import { Terminal } from '../harness/terminal.js';
+
+let home: { dir: string; env: NodeJS.ProcessEnv };
+let manifests: string;
+let shimsDir: string;
+let manifestFile: string;
+let original: string;
+
+async function writeShim(name: string, host: string) {
+  await writeFile(join(shimsDir, name), `#!/bin/sh\nexec flatpak-spawn --host ${host} "$@"\n`);
+  await chmod(join(shimsDir, name), 0o755);
+}
+
+beforeEach(async () => {
+  home = await tempHome('bkt-resolve-');
+  manifests = await copyFixtures(home.dir, ['host-shims.json']);
+  manifestFile = join(manifests, 'host-shims.json');
+  original = await readFile(manifestFile, 'utf8');
+  shimsDir = join(home.env.HOME!, '.local/toolbox/shims');
+  await mkdir(shimsDir, { recursive: true });
+  for (const name of ['bootc', 'flatpak', 'journalctl', 'podman', 'rpm-ostree', 'systemctl']) await writeShim(name, name);
+  // Drift of each kind: an extra shim, a missing one (ujust), a changed one.
+  await writeShim('docker', 'docker');
+  await writeShim('cargo', 'cargo');
+  return () => rm(home.dir, { recursive: true, force: true });
+});
+
+describe('bkt capture', () => {
+  it('--dry-run prints one ▸ line per item and changes nothing', async () => {
+    const result = await bkt(['capture', '--dry-run', '--manifests', manifests], home.env);
+    expect(result.stdout.split('\n').filter((l) => l.startsWith('▸'))).toEqual([
+      '▸ Capture shims:cargo (add to host-shims.json)',
+      '▸ Capture shims:ujust (remove from host-shims.json)',
+      '▸ Capture shims:docker (update in host-shims.json)',
+    ]);
+    expect(result.exitCode).toBe(1);
+    expect(await readFile(manifestFile, 'utf8')).toBe(original);
+  });
+
+  it('writes the live state into the manifest with minimal edits, then no drift remains', async () => {
+    const result = await bkt(['capture', 'shims', '--manifests', manifests], home.env);
+    expect(result.stdout).toContain('Summary: 3 captured, 0 applied, 0 ignored, 0 skipped.');
+    expect(result.stdout).toContain('No drift remains.');
+    expect(result.exitCode).toBe(0);
+    const after = await readFile(manifestFile, 'utf8');
+    // cargo sorted in before docker; docker's host dropped (it runs itself now); ujust gone; no trailing newline, as before.
+    expect(after).toBe(
+      original
+        .replace('  "shims": [\n    {\n      "name": "bootc"\n    },\n', '  "shims": [\n    {\n      "name": "bootc"\n    },\n    {\n      "name": "cargo"\n    },\n')
+        .replace('      "name": "docker",\n      "host": "podman"\n', '      "name": "docker"\n')
+        .replace(',\n    {\n      "name": "ujust"\n    }\n', '\n'),
+    );
+    expect(after.endsWith('}')).toBe(true);
+  });
+
+  it('leaves the real user manifests byte for byte untouched where nothing drifted', async () => {
+    const all = await copyFixtures(join(home.dir, 'all'));
+    await writeShim('docker', 'podman');
+    await rm(join(shimsDir, 'cargo'));
+    await writeShim('ujust', 'ujust');
+    const check = await bkt(['drift', 'check', '--json', '--manifests', all], home.env);
+    const drifted = new Set(
+      Object.values(JSON.parse(check.stdout).domains as Record<string, { manifest: string; additions: unknown[]; removals: unknown[]; modifications: unknown[] }>)
+        .filter((d) => d.additions.length + d.removals.length + d.modifications.length > 0)
+        .map((d) => d.manifest),
+    );
+    expect(drifted.has(join(all, 'host-shims.json'))).toBe(false);
+    await bkt(['capture', '--manifests', all], home.env);
+    for (const file of await readdir(FIXTURES)) {
+      if (drifted.has(join(all, file))) continue;
+      expect(await readFile(join(all, file), 'utf8'), file).toBe(await readFile(join(FIXTURES, file), 'utf8'));
+    }
+  });
+});
+
+describe('bkt sync', () => {
+  it('does not delete without a confirmation, and says how to give one', async () => {
+    const result = await bkt(['sync', 'shims', '--manifests', manifests], home.env);
+    expect(result.stdout).toContain('Remove');
+    expect(result.stdout).toContain('Not confirmed: no terminal to ask on (pass --yes to allow).');
+    expect(result.exitCode).toBe(1);
+    expect((await readdir(shimsDir)).sort()).toContain('cargo');
+    // what could be done without asking was done
+    expect(await readFile(join(shimsDir, 'ujust'), 'utf8')).toContain('exec flatpak-spawn --host ujust "$@"');
+    expect(await readFile(join(shimsDir, 'docker'), 'utf8')).toContain('exec flatpak-spawn --host podman "$@"');
+  });
+
+  it('--yes brings the system in line with the manifest, which stays untouched', async () => {
+    const result = await bkt(['sync', '--yes', '--manifests', manifests], home.env);
+    expect(result.stdout).toContain('Summary: 0 captured, 3 applied');
+    expect(result.exitCode).toBe(0);
+    expect((await readdir(shimsDir)).sort()).toEqual(['bootc', 'docker', 'flatpak', 'journalctl', 'podman', 'rpm-ostree', 'systemctl', 'ujust']);
+    expect(await readFile(manifestFile, 'utf8')).toBe(original);
+    expect((await bkt(['drift', 'check', '--manifests', manifests], home.env)).exitCode).toBe(0);
+  });
+
+  it('--only and --exclude choose items by id', async () => {
+    const result = await bkt(['sync', '--dry-run', '--only', 'shims:*', '--exclude', 'shims:cargo', '--manifests', manifests], home.env);
+    expect(result.stdout.split('\n').filter((l) => l.startsWith('▸'))).toEqual([
+      `▸ Create ${join(shimsDir, 'ujust')} (runs ujust on the host)`,
+      `▸ Rewrite ${join(shimsDir, 'docker')} (runs podman on the host)`,
+    ]);
+  });
+});
+
+describe('bkt drift resolve', () => {
+  it('refuses to ask without a terminal, instead of hanging', async () => {
+    const result = await bkt(['drift', 'resolve', '--manifests', manifests], home.env);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('asks about each item on a terminal, and there is none here; pass --prefer-manifest or --prefer-system');
+  });
+
+  it('--prefer-system captures everything, --prefer-manifest --dry-run plans the applies', async () => {
+    const plan = await bkt(['drift', 'resolve', '--prefer-manifest', '--dry-run', '--manifests', manifests], home.env);
+    expect(plan.stdout).toContain(`▸ Remove ${join(shimsDir, 'cargo')} (shim for cargo)`);
+    const result = await bkt(['drift', 'resolve', '--prefer-system', '--manifests', manifests], home.env);
+    expect(result.stdout).toContain('Summary: 3 captured');
+    expect(result.exitCode).toBe(0);
+  });
+
+  it('asks item by item on a real terminal: capture, apply, ignore, and reports what remains', async () => {
+    const terminal = new Terminal([process.execPath, join(REPO, 'bin/bkt.mjs'), 'drift', 'resolve', '--manifests', manifests], { ...home.env, NO_COLOR: '1' });
+    await terminal.waitFor('[1/3] + shims: cargo (runs cargo, not in manifest)');
+    await terminal.waitFor('[c]apture  [a]pply  [s]kip  [i]gnore  [q]uit');
+    await terminal.type('i\r');
+    await terminal.waitFor('[2/3] - shims: ujust (expected shim missing)');
+    await terminal.type('a\r');
+    await terminal.waitFor('[3/3] ~ shims: docker');
+    await terminal.type('c\r');
+    await terminal.waitFor('No drift remains.');
+    expect(await terminal.exitCode()).toBe(0);
+    expect(terminal.screen).toContain(`▸ Ignore shims:cargo (rule in ${join(home.dir, '.bktignore')})`);
+    expect(terminal.screen).toContain('Summary: 1 captured, 1 applied, 1 ignored, 0 skipped.');
+    expect(await readFile(join(home.dir, '.bktignore'), 'utf8')).toBe('shims:cargo\n');
+    expect(await readFile(join(shimsDir, 'ujust'), 'utf8')).toContain('--host ujust');
+    expect(await readFile(manifestFile, 'utf8')).toContain('"name": "docker"\n    },');
+  });
+
+  it('skipping leaves the drift and the exit code says so', async () => {
+    const terminal = new Terminal([process.execPath, join(REPO, 'bin/bkt.mjs'), 'drift', 'resolve', '--manifests', manifests], { ...home.env, NO_COLOR: '1' });
+    await terminal.waitFor('[1/3]');
+    await terminal.type('s\r');
+    await terminal.waitFor('[2/3]');
+    await terminal.type('q\r');
+    await terminal.waitFor('3 drift items remain');
+    expect(await terminal.exitCode()).toBe(1);
+    expect(terminal.screen).toContain('Summary: 0 captured, 0 applied, 0 ignored, 3 skipped.');
+    expect(await readFile(manifestFile, 'utf8')).toBe(original);
+  });
+});
+
+describe('bkt drift undo', () => {
+  it('reverts the last resolution, then the one before', async () => {
+    await bkt(['capture', '--only', 'shims:docker', '--manifests', manifests], home.env);
+    const captured = await readFile(manifestFile, 'utf8');
+    expect(captured).not.toBe(original);
+    await bkt(['sync', '--yes', '--only', 'shims:cargo', '--manifests', manifests], home.env);
+    expect(await readdir(shimsDir)).not.toContain('cargo');
+
+    const first = await bkt(['drift', 'undo'], home.env);
+    expect(first.stdout).toContain(`✓ Create ${join(shimsDir, 'cargo')}`);
+    expect(await readFile(join(shimsDir, 'cargo'), 'utf8')).toContain('--host cargo');
+
+    const second = await bkt(['drift', 'undo'], home.env);
+    expect(second.stdout).toContain(`✓ Restored ${manifestFile} as it was before capturing shims:docker`);
+    expect(await readFile(manifestFile, 'utf8')).toBe(original);
+
+    expect((await bkt(['drift', 'undo'], home.env)).stdout).toContain('Nothing to undo.');
+  });
+
+  it('refuses to undo a capture over later edits of the manifest', async () => {
+    await bkt(['capture', '--only', 'shims:docker', '--manifests', manifests], home.env);
+    await writeFile(manifestFile, `${await readFile(manifestFile, 'utf8')}\n`);
+    const result = await bkt(['drift', 'undo'], home.env);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain('changed since; nothing was changed');
+  });
+});

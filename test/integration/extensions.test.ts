@@ -1,19 +1,18 @@
-// The extensions domain against real dconf: a private session bus activates the
-// real dconf-service, keys are written with the real gsettings, and extensions
-// are real directories in a temp home. gnome-shell is not installed here, so
+// The extensions domain against real dconf: a private session's bus activates
+// the real dconf-service, keys are written with the real gsettings, and
+// extensions are real directories in its temp home. gnome-shell is not installed here, so
 // the org.gnome.shell schema is a minimal stand-in with its two extension keys,
 // compiled by the real glib-compile-schemas.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Environment, Operation } from '../../helper/domain.js';
 import { extensions } from '../../helper/domains/extensions.js';
 import { runCheck } from '../../helper/engine.js';
 import { environmentFrom } from '../../helper/environment.js';
-import { startSessionBus, type SessionBus } from '../harness/dbus.js';
+import { startPrivateSession, type PrivateSession } from '../harness/session.js';
 
 const SHELL_SCHEMA = `<schemalist>
   <schema id="org.gnome.shell" path="/org/gnome/shell/">
@@ -25,11 +24,11 @@ const SHELL_SCHEMA = `<schemalist>
 
 interface Desktop {
   root: string;
-  bus: SessionBus;
+  session: PrivateSession;
   manifests: string;
   userExtensions: string;
   systemExtensions: string;
-  /** The domain's view: the system share is the temp one, child processes get the bus. */
+  /** The domain's view: the system share is the temp one, child processes get the session. */
   environment(overrides?: NodeJS.ProcessEnv): Environment;
   gsettings(...args: string[]): Promise<string>;
 }
@@ -37,46 +36,25 @@ interface Desktop {
 const running: Desktop[] = [];
 
 afterEach(async () => {
-  for (const desktop of running.splice(0)) {
-    await desktop.bus.stop();
-    await rm(desktop.root, { recursive: true, force: true });
-  }
+  for (const desktop of running.splice(0)) await desktop.session.stop();
 });
 
 async function desktop(options: { schema?: boolean; vendorOverride?: string } = {}): Promise<Desktop> {
-  const root = await mkdtemp(join(tmpdir(), 'bkt-extensions-'));
-  const home = join(root, 'home');
-  const runtime = join(root, 'xdg');
-  const schemas = join(root, 'schemas');
-  await mkdir(home, { recursive: true });
-  await mkdir(runtime, { recursive: true, mode: 0o700 });
-  await mkdir(schemas, { recursive: true });
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_DATA_HOME: join(home, '.local/share'),
-    XDG_CACHE_HOME: join(home, '.cache'),
-    XDG_RUNTIME_DIR: runtime,
-  };
-  if (options.schema !== false) {
-    await writeFile(join(schemas, 'org.gnome.shell.gschema.xml'), SHELL_SCHEMA);
-    if (options.vendorOverride) await writeFile(join(schemas, '00_vendor.gschema.override'), options.vendorOverride);
-    await execa('glib-compile-schemas', ['--strict', schemas]);
-    env.GSETTINGS_SCHEMA_DIR = schemas;
-  }
-  const bus = await startSessionBus(root, env);
+  const schemas: Record<string, string> = { 'org.gnome.shell.gschema.xml': SHELL_SCHEMA };
+  if (options.vendorOverride) schemas['00_vendor.gschema.override'] = options.vendorOverride;
+  const session = await startPrivateSession(options.schema === false ? {} : { schemas });
+  const root = session.dir;
   const systemShare = join(root, 'usr-share');
   const manifests = join(root, 'manifests');
   await mkdir(manifests);
   const made: Desktop = {
     root,
-    bus,
+    session,
     manifests,
-    userExtensions: join(home, '.local/share/gnome-shell/extensions'),
+    userExtensions: join(session.env.XDG_DATA_HOME as string, 'gnome-shell/extensions'),
     systemExtensions: join(systemShare, 'gnome-shell/extensions'),
-    environment: (overrides = {}) => environmentFrom({ ...bus.env, XDG_DATA_DIRS: systemShare, ...overrides }),
-    gsettings: async (...args) => (await execa('gsettings', args, { env: bus.env, extendEnv: false })).stdout,
+    environment: (overrides = {}) => environmentFrom({ ...session.env, XDG_DATA_DIRS: systemShare, ...overrides }),
+    gsettings: async (...args) => (await execa('gsettings', args, { env: session.env, extendEnv: false })).stdout,
   };
   running.push(made);
   return made;
@@ -123,7 +101,7 @@ describe('extensions on real dconf (org.gnome.shell schema: a minimal stand-in f
     const d = await desktop();
     await withShellState(d);
     // dconf-service wrote under the temp home, not the real one.
-    expect(existsSync(join(d.root, 'home/.config/dconf/user'))).toBe(true);
+    expect(existsSync(join(d.session.env.XDG_CONFIG_HOME as string, 'dconf/user'))).toBe(true);
     const { section } = await check(d);
     expect(section.status).toBe('ok');
     expect(section.removals).toEqual([{ id: 'extensions:missing@test', key: 'missing@test', expected: 'enabled', detail: 'not installed' }]);

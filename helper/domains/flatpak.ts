@@ -163,17 +163,21 @@ export function compareApps(manifest: FlatpakApps, live: LiveApps): DriftItem[] 
     additions.push(item(id, { kind: 'addition', actual: apps.map(describeInstalled).join(', '), detail: 'installed, not in manifest', data: { installations: apps } }));
   }
 
-  for (const entry of manifest.apps) {
-    if (entry.overrides === undefined) continue;
+  const differing = manifest.apps.flatMap((entry) => {
+    if (entry.overrides === undefined) return [];
     const options = live.overrides.get(overridesKey(entry.scope, entry.id)) ?? [];
-    if (sameOverrides(entry.overrides, options)) continue;
+    return sameOverrides(entry.overrides, options) ? [] : [{ entry, wanted: entry.overrides, options }];
+  });
+  // One item per app, however many scopes differ, so that its key stays unique.
+  for (const [id, list] of groupBy(differing, (d) => d.entry.id)) {
+    const text = (options: string[], scope: Scope) => `${list.length > 1 ? `${scope}: ` : ''}${options.join(' ') || 'none'}`;
     changes.push(
-      item(`${entry.id}${OVERRIDES_SUFFIX}`, {
+      item(`${id}${OVERRIDES_SUFFIX}`, {
         kind: 'modification',
-        expected: entry.overrides.join(' ') || 'none',
-        actual: options.join(' ') || 'none',
-        detail: `overrides in the ${entry.scope} installation differ`,
-        data: { scope: entry.scope, overrides: options },
+        expected: list.map((d) => text(d.wanted, d.entry.scope)).join('; '),
+        actual: list.map((d) => text(d.options, d.entry.scope)).join('; '),
+        detail: `overrides in the ${list.map((d) => d.entry.scope).join(' and ')} installation${list.length > 1 ? 's' : ''} differ`,
+        data: { overrides: list.map((d) => ({ scope: d.entry.scope, options: d.options })) },
       }),
     );
   }
@@ -183,7 +187,7 @@ export function compareApps(manifest: FlatpakApps, live: LiveApps): DriftItem[] 
 const InstalledData = z.object({
   installations: z.array(z.object({ id: z.string(), scope: FlatpakScope, arch: z.string(), branch: z.string(), origin: z.string(), commit: z.string() })),
 });
-const OverridesData = z.object({ scope: FlatpakScope, overrides: z.array(z.string()) });
+const OverridesData = z.object({ overrides: z.array(z.object({ scope: FlatpakScope, options: z.array(z.string()) })) });
 
 function itemData<T>(item: DriftItem, schema: z.ZodMiniType<T>): T {
   const parsed = z.safeParse(schema, item.data ?? {});
@@ -202,10 +206,10 @@ function entriesOf(manifest: FlatpakApps, id: string): Entry[] {
 export function captureApp(item: DriftItem, manifest: FlatpakApps): ManifestEdit[] {
   const id = appIdOf(item);
   if (isOverridesItem(item)) {
-    const { scope, overrides } = itemData(item, OverridesData);
-    const target = entriesOf(manifest, id).find((e) => e.entry.scope === scope);
-    if (!target) return [];
-    return [{ op: 'set', path: ['apps', target.index, 'overrides'], value: overridesInManifestOrder(target.entry.overrides ?? [], overrides) }];
+    return itemData(item, OverridesData).overrides.flatMap(({ scope, options }): ManifestEdit[] => {
+      const target = entriesOf(manifest, id).find((e) => e.entry.scope === scope);
+      return target ? [{ op: 'set', path: ['apps', target.index, 'overrides'], value: overridesInManifestOrder(target.entry.overrides ?? [], options) }] : [];
+    });
   }
   const apps = item.kind === 'removal' ? [] : itemData(item, InstalledData).installations;
   const match = matchApp(entriesOf(manifest, id), apps);
@@ -261,11 +265,11 @@ function uninstallOperation(app: InstalledApp): Operation {
 export function applyApp(item: DriftItem, manifest: FlatpakApps): Operation[] | { unsupported: string } {
   const id = appIdOf(item);
   if (isOverridesItem(item)) {
-    const { scope } = itemData(item, OverridesData);
-    const wanted = entriesOf(manifest, id).find((e) => e.entry.scope === scope)?.entry.overrides;
-    if (wanted === undefined) return { unsupported: `the manifest lists no overrides for ${id} in the ${scope} installation` };
-    return [
-      {
+    const operations: Operation[] = [];
+    for (const { scope } of itemData(item, OverridesData).overrides) {
+      const wanted = entriesOf(manifest, id).find((e) => e.entry.scope === scope)?.entry.overrides;
+      if (wanted === undefined) return { unsupported: `the manifest lists no overrides for ${id} in the ${scope} installation` };
+      operations.push({
         verb: 'Override',
         target: id,
         details: `${wanted.join(' ') || 'no overrides'} (${scope}), replacing the current ones`,
@@ -274,8 +278,9 @@ export function applyApp(item: DriftItem, manifest: FlatpakApps): Operation[] | 
           await flatpak(env, ['override', scopeOption(scope), '--reset', id]);
           if (wanted.length) await flatpak(env, ['override', scopeOption(scope), ...wanted, id]);
         },
-      },
-    ];
+      });
+    }
+    return operations;
   }
   const apps = item.kind === 'removal' ? [] : itemData(item, InstalledData).installations;
   const match = matchApp(entriesOf(manifest, id), apps);

@@ -13,6 +13,7 @@ import { runCheck } from '../../helper/engine.js';
 import { environmentFrom } from '../../helper/environment.js';
 import { parseManifest } from '../../helper/manifest.js';
 import { applyEdits } from '../../helper/manifest-writer.js';
+import { copyFixtures, parseReport } from '../harness/cli.js';
 import { createFlatpakWorld, type FlatpakWorld } from '../harness/flatpak.js';
 
 let world: FlatpakWorld;
@@ -232,6 +233,23 @@ describe('flatpak remotes on real installations', () => {
     const captured = await captureAll(flatpakRemotes, items);
     expect(captured.remotes.map((r: FlatpakRemote) => `${r.name} ${r.scope}`)).toEqual(['one system', 'one user', 'three user', 'two system', 'two user']);
     expect(await check(flatpakRemotes, captured)).toEqual([]);
+  });
+});
+
+describe('the real manifests on this machine', () => {
+  it('report every app of the real manifest missing and the test remotes undeclared, in a report that matches its schema', async () => {
+    await install('user', 'one', 'org.example.Hello//stable');
+    const manifests = await copyFixtures(world.dir, [flatpakApps.file, flatpakRemotes.file]);
+    const { report } = await runCheck({ manifestsDir: manifests, environment: env, registry: [flatpakApps, flatpakRemotes] as Domain[], ignoreFiles: [] });
+    parseReport(JSON.stringify(report));
+    expect(report.domains.flatpak).toMatchObject({ status: 'ok', error: null });
+    expect(report.domains.flatpak?.removals).toHaveLength(78);
+    expect(report.domains.flatpak?.additions.map((i) => i.id)).toEqual(['flatpak:org.example.Hello']);
+    expect(report.domains['flatpak-remotes']?.removals.map((i) => i.key)).toEqual(['appcenter', 'flathub']);
+    expect(report.domains['flatpak-remotes']?.additions.map((i) => `${i.key}: ${i.actual}`)).toEqual([
+      `one: file://${world.repo} (system), file://${world.repo} (user)`,
+      `two: file://${world.repo} (system), file://${world.repo} (user)`,
+    ]);
   });
 });
 

@@ -195,8 +195,27 @@ describe('compareApps', () => {
         expected: '--filesystem=host --share=network',
         actual: '--filesystem=host',
         detail: 'overrides in the user installation differ',
-        data: { scope: 'user', overrides: ['--filesystem=host'] },
+        data: { overrides: [{ scope: 'user', options: ['--filesystem=host'] }] },
       },
+    ]);
+  });
+
+  it('reports overrides differing in both scopes as one item', () => {
+    const manifest = manifestOf([
+      { ...hello, overrides: ['--share=network'] },
+      { ...hello, scope: 'system', overrides: [] },
+    ]);
+    const items = compareApps(manifest, live([installed(), installed({ scope: 'system' })], [['system/org.example.Hello', ['--device=all']]]));
+    expect(items).toMatchObject([
+      { key: 'org.example.Hello:overrides', expected: 'user: --share=network; system: none', actual: 'user: none; system: --device=all', detail: 'overrides in the user and system installations differ' },
+    ]);
+    expect(captureApp(items[0] as DriftItem, manifest)).toEqual([
+      { op: 'set', path: ['apps', 0, 'overrides'], value: [] },
+      { op: 'set', path: ['apps', 1, 'overrides'], value: ['--device=all'] },
+    ]);
+    expect((applyApp(items[0] as DriftItem, manifest) as Operation[]).map((o) => o.details)).toEqual([
+      '--share=network (user), replacing the current ones',
+      'no overrides (system), replacing the current ones',
     ]);
   });
 });

@@ -1,8 +1,7 @@
 // The flatpak domains against real flatpak installations, built offline (see
 // test/harness/flatpak.ts): a user installation in a temp home and a system
 // installation in a temp FLATPAK_SYSTEM_DIR, changed with the real `flatpak`.
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -178,14 +177,13 @@ describe('flatpak apps on real installations', () => {
 
   it('reads the system installation from FLATPAK_SYSTEM_DIR and from the checked root', async () => {
     await install('system', 'one', 'org.example.Hello//stable');
-    const root = await mkdtemp(join(tmpdir(), 'bkt-root-'));
+    const root = await mkdtemp(join(world.dir, 'root-'));
     await mkdir(join(root, 'var/lib'), { recursive: true });
     await symlink(world.systemDir, join(root, 'var/lib/flatpak'));
     const { FLATPAK_SYSTEM_DIR: _, ...withoutOverride } = world.env;
     const rooted = environmentFrom(withoutOverride, { root });
     const manifest = await manifestFile(flatpakApps, apps([hello({ scope: 'system' })]));
     expect(flatpakApps.compare(manifest, await flatpakApps.collect(rooted, manifest))).toEqual([]);
-    await rm(root, { recursive: true });
   });
 });
 
@@ -255,7 +253,7 @@ describe('the real manifests on this machine', () => {
 
 describe('flatpak domains without flatpak', () => {
   it('are unavailable with no installation and no flatpak command, and empty with the command', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'bkt-noflatpak-'));
+    const dir = await mkdtemp(join(world.dir, 'noflatpak-'));
     const bare = { HOME: dir, XDG_DATA_HOME: join(dir, 'data'), FLATPAK_SYSTEM_DIR: join(dir, 'none') };
     await writeFile(join(dir, flatpakApps.file), JSON.stringify(apps([hello()])));
     await writeFile(join(dir, flatpakRemotes.file), JSON.stringify(remotes([])));
@@ -268,7 +266,6 @@ describe('flatpak domains without flatpak', () => {
     const manifest = parseManifest('flatpak-apps.json', JSON.stringify(apps([hello()])), flatpakApps.schema);
     expect(flatpakApps.compare(manifest, await flatpakApps.collect(withCommand, manifest))).toMatchObject([{ kind: 'removal' }]);
     await expect(flatpakApps.collect(environmentFrom({ ...bare, PATH: '' }), manifest)).rejects.toBeInstanceOf(DomainUnavailable);
-    await rm(dir, { recursive: true });
   });
 });
 
@@ -276,7 +273,7 @@ describe('collection time', () => {
   it('reads 300 installed apps in one pass, in a few milliseconds', async () => {
     await install('user', 'one', 'org.example.Hello//stable');
     const deploy = await readFile(join(world.userDir, 'app/org.example.Hello', world.arch, 'stable/active/deploy'));
-    const dir = await mkdtemp(join(tmpdir(), 'bkt-300-'));
+    const dir = await mkdtemp(join(world.dir, 'many-'));
     const ids = Array.from({ length: 300 }, (_, n) => `org.example.App${String(n).padStart(3, '0')}`);
     for (const id of ids) {
       const commit = join(dir, 'app', id, world.arch, 'stable', 'c0ffee');
@@ -297,6 +294,5 @@ describe('collection time', () => {
     console.log(`flatpak: collect + compare of 300 apps: best ${best.toFixed(1)} ms, first ${times[0]?.toFixed(1)} ms`);
     // The bar for a whole check of a large desktop, all domains together (DESIGN §10).
     expect(best).toBeLessThan(150);
-    await rm(dir, { recursive: true });
   });
 });

@@ -1,7 +1,7 @@
 // `bkt systemd enable|disable|mask|unmask UNIT...`: declares unit states in
 // systemd-services.json. Nothing on the system changes; `bkt sync systemd`
 // applies the manifest.
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { ManifestEdit } from '../domain.js';
 import { SystemdManifest, SYSTEMD_MANIFEST_FILE, type DeclaredState } from '../domains/systemd.js';
@@ -93,7 +93,7 @@ export function registerSystemdCommands(program: Command): void {
         );
         for (const line of lines) process.stdout.write(`${line}\n`);
         if (result.changed) {
-          process.stdout.write(`Wrote ${relative(process.cwd(), file) || file}; run \`bkt sync systemd\` to apply it.\n`);
+          process.stdout.write(`Wrote ${file}; run \`bkt sync systemd\` to apply it.\n`);
         }
       });
   }

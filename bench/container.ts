@@ -19,12 +19,21 @@ async function timed(container: SystemdContainer, command: readonly string[]) {
   return { ms: performance.now() - started, ...result };
 }
 
-export async function measureContainer(units: readonly SyntheticUnit[], runs: number, warmups: number): Promise<ContainerResult> {
+/** `onStop` receives the container's stop, for an interrupted bench. */
+export async function measureContainer(
+  units: readonly SyntheticUnit[],
+  runs: number,
+  warmups: number,
+  onStop: (stop: () => Promise<void>) => void,
+): Promise<ContainerResult> {
   const unavailable = containerUnavailable();
   if (unavailable) return { skipped: unavailable };
+  const booting = bootContainer();
+  // Interrupted while booting, the container is stopped as soon as it is up.
+  onStop(async () => (await booting.catch(() => undefined))?.stop());
   let container: SystemdContainer;
   try {
-    container = await bootContainer();
+    container = await booting;
   } catch (error) {
     return { skipped: `the container did not boot: ${(error as Error).message.split('\n')[0]}` };
   }

@@ -2,6 +2,7 @@
 // times `bkt drift check --json` on it (whole process, Node start included)
 // and the per-item way side by side, and prints both and the ratio.
 // Exit 0 whatever the numbers; 2 when the check crashes or the desktop cannot be built.
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DriftReport } from '../helper/report.js';
 import { buildDesktop, DesktopBuildFailed, type Desktop } from './desktop.js';
@@ -34,6 +35,9 @@ function parseArgs(argv: readonly string[]): Options {
   return options;
 }
 
+/** Ctrl-C was pressed: what fails from now on fails because the bench is cleaning up. */
+let interrupted = false;
+
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
 async function buildBkt(): Promise<void> {
@@ -41,18 +45,9 @@ async function buildBkt(): Promise<void> {
   if (built.exitCode !== 0) throw new CheckCrashed(`npm run build failed (exit ${built.exitCode}):\n${built.stderr.trim()}`);
 }
 
-async function nodeStart(desktop: Desktop, options: Options): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < options.warmups + options.runs; i++) {
-    const run = await timeProcess(process.execPath, ['-e', ''], desktop.env);
-    if (i >= options.warmups) times.push(run.ms);
-  }
-  return median(times);
-}
-
 /** One `bkt drift check --json` process; a crash is anything but exit 0, 1 or 2 with a report on stdout. */
-async function checkOnce(desktop: Desktop): Promise<{ ms: number; report: DriftReport }> {
-  const args = [BKT, 'drift', 'check', '--json', '--manifests', desktop.manifests, '--root', desktop.root];
+async function checkOnce(desktop: Desktop, manifestsDir = desktop.manifests): Promise<{ ms: number; report: DriftReport }> {
+  const args = [BKT, 'drift', 'check', '--json', '--manifests', manifestsDir, '--root', desktop.root];
   const run = await timeProcess(process.execPath, args, desktop.env, desktop.dir);
   const command = `bkt ${args.slice(1).join(' ')}`;
   if (run.exitCode === null || run.exitCode > 2) throw new CheckCrashed(`${command} crashed (${run.signal ?? `exit ${run.exitCode}`}):\n${run.stderr.trim()}`);
@@ -71,22 +66,39 @@ async function measure(options: Options): Promise<BenchResult> {
   await buildBkt();
   progress(`building the synthetic desktop (${ISSUE_SIZE.apps} flatpaks, ${ISSUE_SIZE.keys} keys, ${ISSUE_SIZE.units} units)`);
   const desktop = await buildDesktop(ISSUE_SIZE);
+  // On Ctrl-C: stop what the bench started (the container, then the desktop's bus) and remove its files.
+  // A lasting listener (not `once`): execa's exit hook re-raises the signal when it sees no other listener.
+  const cleanups: (() => Promise<void>)[] = [desktop.close];
   const stop = () => {
-    void desktop.close().finally(() => process.exit(130));
+    if (interrupted) return;
+    interrupted = true;
+    void cleanups
+      .reverse()
+      .reduce((done, cleanup) => done.then(cleanup, cleanup), Promise.resolve())
+      .finally(() => process.exit(130));
   };
-  process.once('SIGINT', stop);
+  process.on('SIGINT', stop);
   try {
     progress(`timing node start and bkt drift check (${options.warmups} warm-ups, ${options.runs} runs)`);
-    const nodeMs = await nodeStart(desktop, options);
+    const empty = join(desktop.dir, 'no-manifests');
+    await mkdir(empty);
+    // Rounds of node start, bkt with nothing to check, and the check, so that a busy moment weighs on all three alike.
+    const nodeStarts: number[] = [];
+    const bktStarts: number[] = [];
     const checks: { ms: number; report: DriftReport }[] = [];
     for (let i = 0; i < options.warmups + options.runs; i++) {
+      const node = await timeProcess(process.execPath, ['-e', ''], desktop.env);
+      const bare = await checkOnce(desktop, empty);
       const check = await checkOnce(desktop);
-      if (i >= options.warmups) checks.push(check);
+      if (i < options.warmups) continue;
+      nodeStarts.push(node.ms);
+      bktStarts.push(bare.ms);
+      checks.push(check);
     }
     progress('timing the per-item way (once)');
     const items = await perItem(desktop);
     progress('booted container (systemd-nspawn)');
-    const container = await measureContainer(desktop.units, options.runs, options.warmups);
+    const container = await measureContainer(desktop.units, options.runs, options.warmups, (cleanup) => cleanups.push(cleanup));
 
     const checkMs = median(checks.map((c) => c.ms));
     const last = checks[checks.length - 1]?.report;
@@ -111,7 +123,8 @@ async function measure(options: Options): Promise<BenchResult> {
     return {
       check_ms: checkMs,
       check_min_ms: Math.min(...checks.map((c) => c.ms)),
-      node_start_ms: nodeMs,
+      node_start_ms: median(nodeStarts),
+      bkt_start_ms: median(bktStarts),
       per_item_ms: perItemMs,
       ratio,
       domains,
@@ -133,7 +146,10 @@ try {
   const result = await measure(options);
   process.stdout.write(options.json ? formatJson(result) : formatHuman(result));
 } catch (error) {
-  const known = error instanceof CheckCrashed || error instanceof DesktopBuildFailed;
-  process.stderr.write(`bench: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
-  process.exitCode = 2;
+  // After Ctrl-C the cleanup, still running, exits with 130.
+  if (!interrupted) {
+    const known = error instanceof CheckCrashed || error instanceof DesktopBuildFailed;
+    process.stderr.write(`bench: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
+    process.exitCode = 2;
+  }
 }

@@ -34,7 +34,10 @@ export interface ContainerResult {
 export interface BenchResult {
   check_ms: number;
   check_min_ms: number;
+  /** Median wall ms of `node -e ''`. */
   node_start_ms: number;
+  /** Median wall ms of `bkt drift check --json` on an empty manifests directory: Node start and loading bkt, no domain. */
+  bkt_start_ms: number;
   per_item_ms: number;
   ratio: number;
   domains: Record<BenchDomain, DomainResult>;
@@ -78,7 +81,7 @@ export function formatHuman(result: BenchResult): string {
     lines.push(`${cell(name, 10)} ${cell(ms(d.bkt_collect_ms), 12, true)} ${cell(ms(d.per_item_ms), 12, true)}  ${cell(how[name](d), 34)} ${status}`);
   }
   lines.push('');
-  lines.push(`node start: ${r1(result.node_start_ms)} ms (node -e '', median of ${result.runs})`);
+  lines.push(`node start: ${r1(result.node_start_ms)} ms (node -e ''), bkt start: ${r1(result.bkt_start_ms)} ms (check with no manifests), medians of ${result.runs}`);
   lines.push(
     `check: ${r1(result.check_ms)} ms (median of ${result.runs}, min ${r1(result.check_min_ms)}), per-item: ${r1(result.per_item_ms)} ms (run once), ratio: ${r1(result.ratio)}x`,
   );

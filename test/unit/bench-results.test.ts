@@ -19,6 +19,7 @@ function result(checkMs: number, domains = okDomains): BenchResult {
     check_ms: checkMs,
     check_min_ms: checkMs - 5,
     node_start_ms: 70,
+    bkt_start_ms: 90,
     per_item_ms: perItem,
     ratio: perItem / checkMs,
     domains,
@@ -57,6 +58,7 @@ describe('the bench output', () => {
     expect(text).toContain('ok, 3 drift (3 planted)');
     expect(text).toContain('check: 110 ms (median of 15, min 105), per-item: 5500 ms (run once), ratio: 50x');
     expect(text).toContain('booted container: not measured (needs root)');
+    expect(text).toContain("node start: 70 ms (node -e ''), bkt start: 90 ms (check with no manifests), medians of 15");
     expect(text).toContain('bar met');
   });
 
@@ -70,7 +72,7 @@ describe('the bench output', () => {
     const text = formatJson(result(110));
     expect(text.trim().split('\n')).toHaveLength(1);
     const json = JSON.parse(text);
-    expect(Object.keys(json)).toEqual(expect.arrayContaining(['check_ms', 'check_min_ms', 'node_start_ms', 'per_item_ms', 'ratio', 'domains', 'runs', 'bar']));
+    expect(Object.keys(json)).toEqual(expect.arrayContaining(['check_ms', 'check_min_ms', 'node_start_ms', 'bkt_start_ms', 'per_item_ms', 'ratio', 'domains', 'runs', 'bar']));
     expect(json.domains.gsettings).toMatchObject({ bkt_collect_ms: 20, per_item_ms: 5000 });
   });
 });

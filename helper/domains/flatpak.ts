@@ -164,7 +164,8 @@ export function compareApps(manifest: FlatpakApps, live: LiveApps): DriftItem[] 
   }
 
   const differing = manifest.apps.flatMap((entry) => {
-    if (entry.overrides === undefined) return [];
+    // An app that is not installed in that scope is a removal already; its overrides wait for it.
+    if (entry.overrides === undefined || !installed.get(entry.id)?.some((app) => app.scope === entry.scope)) return [];
     const options = live.overrides.get(overridesKey(entry.scope, entry.id)) ?? [];
     return sameOverrides(entry.overrides, options) ? [] : [{ entry, wanted: entry.overrides, options }];
   });

@@ -3,7 +3,6 @@
 // installation in a temp FLATPAK_SYSTEM_DIR, changed with the real `flatpak`.
 import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DomainUnavailable, type Domain, type DriftItem, type Environment, type LoadedManifest, type Operation } from '../../helper/domain.js';
 import { flatpakRemotes, type FlatpakRemote } from '../../helper/domains/flatpak-remotes.js';
@@ -270,7 +269,7 @@ describe('flatpak domains without flatpak', () => {
 });
 
 describe('collection time', () => {
-  it('reads 300 installed apps in one pass, in a few milliseconds', async () => {
+  it('reads 300 installed apps in one pass (its speed is measured by npm run bench)', async () => {
     await install('user', 'one', 'org.example.Hello//stable');
     const deploy = await readFile(join(world.userDir, 'app/org.example.Hello', world.arch, 'stable/active/deploy'));
     const dir = await mkdtemp(join(world.dir, 'many-'));
@@ -283,16 +282,9 @@ describe('collection time', () => {
     }
     const many = environmentFrom({ ...world.env, FLATPAK_USER_DIR: dir });
     const manifest = parseManifest('flatpak-apps.json', JSON.stringify(apps(ids.map((id) => hello({ id })))), flatpakApps.schema);
-    const times: number[] = [];
-    for (let round = 0; round < 5; round++) {
-      const started = performance.now();
-      const live = await flatpakApps.collect(many, manifest);
-      expect(flatpakApps.compare(manifest, live)).toEqual([]);
-      times.push(performance.now() - started);
-    }
-    const best = Math.min(...times);
-    console.log(`flatpak: collect + compare of 300 apps: best ${best.toFixed(1)} ms, first ${times[0]?.toFixed(1)} ms`);
-    // The bar for a whole check of a large desktop, all domains together (DESIGN §10).
-    expect(best).toBeLessThan(150);
+    const live = await flatpakApps.collect(many, manifest);
+    expect(flatpakApps.compare(manifest, live)).toEqual([]);
+    const fewer = parseManifest('flatpak-apps.json', JSON.stringify(apps(ids.slice(1).map((id) => hello({ id })))), flatpakApps.schema);
+    expect(flatpakApps.compare(fewer, live).map((item) => [item.kind, item.key])).toEqual([['addition', ids[0]]]);
   });
 });

@@ -270,8 +270,15 @@ describe('captureApp on the real manifest', () => {
     expect(compareApps(parseManifest('m', editText(text, edits), flatpakApps.schema).value, live(item.data?.installations as InstalledApp[])).find((i) => i.key === 'org.gnome.Boxes')).toBeUndefined();
   });
 
+  it('leaves the overrides of an app that is not installed to its removal', () => {
+    const items = compareApps(manifest.value, live([], []));
+    expect(items.find((i) => i.key === 'app.xemu.xemu')?.kind).toBe('removal');
+    expect(items.find((i) => i.key === 'app.xemu.xemu:overrides')).toBeUndefined();
+  });
+
   it('writes the live overrides, keeping the manifest order', () => {
-    const item = compareApps(manifest.value, live([], [['user/app.xemu.xemu', ['--share=network', '--device=all', '--filesystem=host']]])).find((i) => i.key === 'app.xemu.xemu:overrides');
+    const xemu = installed({ id: 'app.xemu.xemu', scope: 'user' });
+    const item = compareApps(manifest.value, live([xemu], [['user/app.xemu.xemu', ['--share=network', '--device=all', '--filesystem=host']]])).find((i) => i.key === 'app.xemu.xemu:overrides');
     expect(item).toBeDefined();
     expect(captureApp(item as DriftItem, manifest.value)).toEqual([{ op: 'set', path: ['apps', 1, 'overrides'], value: ['--filesystem=host', '--share=network', '--device=all'] }]);
   });

@@ -1,0 +1,36 @@
+// The JSON Schemas in schemas/ are generated from the domains' zod schemas;
+// they must be current, and the real user's manifests must pass them (editors
+// use them to check and complete manifests through `$schema`).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import AjvModule from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { manifestSchemas } from '../../build/manifest-schemas.js';
+import { DOMAINS } from '../../helper/registry.js';
+
+const REPO = join(import.meta.dirname, '../..');
+const FIXTURES = join(REPO, '../shared/fixtures/bootc-manifests');
+const Ajv = AjvModule.default ?? AjvModule;
+
+describe('manifest JSON Schemas', () => {
+  const schemas = manifestSchemas();
+
+  it('are committed as generated (run npm run build to refresh them)', () => {
+    for (const [file, text] of schemas) expect(readFileSync(join(REPO, 'schemas', file), 'utf8'), file).toBe(text);
+  });
+
+  it('accept every real manifest of its domain, and reject a wrong type', () => {
+    const ajv = new Ajv({ strict: false });
+    for (const domain of DOMAINS) {
+      const fixture = join(FIXTURES, domain.file);
+      if (!existsSync(fixture)) continue;
+      const validate = ajv.compile(JSON.parse(schemas.get(domain.file.replace(/\.json$/, '.schema.json'))!));
+      expect(validate(JSON.parse(readFileSync(fixture, 'utf8'))), `${domain.file}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+      expect(validate([]), domain.file).toBe(false);
+    }
+  });
+
+  it('cover every domain of the registry', () => {
+    expect([...schemas.keys()].sort()).toEqual(DOMAINS.map((d) => d.file.replace(/\.json$/, '.schema.json')).sort());
+  });
+});

@@ -1,0 +1,417 @@
+// gsettings: the values of the GSettings keys the manifest declares, compared
+// as typed GVariant values ('a' equals "a"; 0 equals uint32 0 for a `u` key).
+//
+// Collection costs a handful of processes whatever the number of keys: the
+// key types and defaults come from the schema sources on disk (XML files and
+// vendor overrides, read in process), the user's values from one `dconf dump /`.
+// Without dconf, one `gsettings list-recursively` per schema reads them instead.
+//
+// Drift is a modification only: a declared key whose live value differs. A
+// manifest value that is not a value of the key's type, or a schema or key
+// this machine does not have, is not drift but an error of the gsettings
+// domain (exit 2), reported by problems() with the manifest's line; the other
+// keys are still compared. A setting for a missing schema cannot be captured
+// or applied, and calling it drift would hide that the manifest is wrong (or
+// written for another machine) behind a change the user cannot make.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as z from 'zod/mini';
+import { commandOnPath } from '../command-path.js';
+import { DomainError, DomainUnavailable, type Domain, type DriftItem, type Environment, type LoadedManifest } from '../domain.js';
+import { effectiveValue, inRange, parseKeyFile, rangeDescription, resolveKeys, type KeyInfo, type RawSchema, type SchemaFile } from '../gschema.js';
+import { formatGVariant, gvariantEqual, GVariantParseError, parseGVariant, type GVariant } from '../gvariant.js';
+import { CommandFailed } from '../run.js';
+
+const Setting = z.looseObject({
+  schema: z.string().check(z.minLength(1)),
+  key: z.string().check(z.minLength(1)),
+  value: z.string(),
+  comment: z.optional(z.string()),
+});
+const GsettingsManifest = z.looseObject({ $schema: z.optional(z.string()), settings: z.array(Setting) });
+type GsettingsManifest = z.infer<typeof GsettingsManifest>;
+type Setting = z.infer<typeof Setting>;
+
+/** What this machine says about one declared key. */
+export type LiveKey =
+  /** `userSet` is false when the value is the default, undefined when gsettings (not dconf) told. */
+  | { state: 'ok'; info: KeyInfo; value: GVariant; userSet?: boolean }
+  | { state: 'no-schema' }
+  | { state: 'no-key'; file: string }
+  | { state: 'relocatable'; file: string }
+  | { state: 'unreadable'; reason: string };
+
+export interface LiveGsettings {
+  /** By the manifest's `schema` (with its `:path` if it gives one) and `key`; see liveKeyOf. */
+  keys: Map<string, LiveKey>;
+  /** The schema directories looked in, for messages. */
+  searched: string[];
+}
+
+export const liveKeyOf = (schema: string, key: string) => `${schema} ${key}`;
+
+/** `org.example.Profile:/org/example/profiles/p1/` -> id and path (a relocatable schema's path). */
+function splitSchema(schema: string): { id: string; path?: string } {
+  const colon = schema.indexOf(':');
+  return colon < 0 ? { id: schema } : { id: schema.slice(0, colon), path: schema.slice(colon + 1) };
+}
+
+// ---------------------------------------------------------------------------
+// Comparing (pure)
+
+/**
+ * The manifest's value as the key's type, or why it is not one. A bare word
+ * for a string key is that string, as `gsettings set` takes it, so that the
+ * manifests of the original tool (which ran `gsettings set`) keep their meaning.
+ */
+export function manifestValue(text: string, info: Pick<KeyInfo, 'type' | 'range' | 'choices'>): { value: GVariant } | { error: string } {
+  let value: GVariant;
+  try {
+    value = parseGVariant(text, info.type);
+  } catch (error) {
+    if (!(error instanceof GVariantParseError)) throw error;
+    if (info.type === 's' && !text.startsWith("'") && !text.startsWith('"')) value = { kind: 'string', type: 's', value: text };
+    else return { error: `${JSON.stringify(text)} is not a value of type '${info.type}': ${error.message}` };
+  }
+  if (!inRange(info, value)) return { error: `${JSON.stringify(text)} is out of range: it must be ${rangeDescription(info)}` };
+  return { value };
+}
+
+interface Evaluation {
+  items: DriftItem[];
+  problems: string[];
+}
+
+function evaluate(manifest: LoadedManifest<GsettingsManifest>, live: LiveGsettings): Evaluation {
+  const items: DriftItem[] = [];
+  const problems: string[] = [];
+  const first = new Map<string, number>();
+  manifest.value.settings.forEach((setting, i) => {
+    const name = `${setting.schema}.${setting.key}`;
+    const problem = (field: keyof Setting, message: string) => {
+      const at = manifest.positionOf(['settings', i, field]);
+      problems.push(`${manifest.path}${at ? `:${at.line}:${at.column}` : ''}: settings[${i}].${field}: ${message}`);
+    };
+    const earlier = first.get(name);
+    if (earlier !== undefined) return problem('key', `${name} is declared twice (first as settings[${earlier}])`);
+    first.set(name, i);
+    const key = live.keys.get(liveKeyOf(setting.schema, setting.key));
+    const { id } = splitSchema(setting.schema);
+    if (!key) return problem('key', `${name} was not read`);
+    switch (key.state) {
+      case 'no-schema':
+        return problem('schema', `schema ${id} is not installed on this machine (looked in ${live.searched.join(', ')})`);
+      case 'no-key':
+        return problem('key', `schema ${id} (${key.file}) has no key ${setting.key}`);
+      case 'relocatable':
+        return problem('schema', `schema ${id} (${key.file}) is relocatable: write it with its path, as ${id}:/path/to/it/`);
+      case 'unreadable':
+        return problem('key', `cannot read ${name}: ${key.reason}`);
+    }
+    const expected = manifestValue(setting.value, key.info);
+    if ('error' in expected) return problem('value', `${expected.error} (${name})`);
+    if (gvariantEqual(expected.value, key.value)) return;
+    items.push({
+      id: `gsettings:${name}`,
+      domain: 'gsettings',
+      kind: 'modification',
+      key: name,
+      expected: setting.value,
+      actual: formatGVariant(key.value),
+      ...(key.userSet === false ? { detail: 'the schema default' } : {}),
+      data: { schema: setting.schema, key: setting.key, type: key.info.type, default: formatGVariant(key.info.default) },
+    });
+  });
+  return { items, problems };
+}
+
+// ---------------------------------------------------------------------------
+// Reading schemas (edge)
+
+/** Where GLib looks for schemas, first match wins: GSETTINGS_SCHEMA_DIR, then the user's and the system's data dirs. */
+function schemaDirectories(env: Environment): string[] {
+  const extra = (env.env.GSETTINGS_SCHEMA_DIR ?? '').split(':').filter(Boolean);
+  return [...extra, ...[env.xdgDataHome, ...env.xdgDataDirs].map((dir) => join(dir, 'glib-2.0/schemas'))];
+}
+
+interface SchemaDirectory {
+  path: string;
+  /** Its file names, sorted as glib-compile-schemas sorts them. */
+  names: string[];
+}
+
+// Parsed schema files by path, kept while the file's size and time stay the
+// same, so that the live helper re-reads only what changed.
+const parsedFiles = new Map<string, { mtimeMs: number; size: number; file: SchemaFile | undefined }>();
+
+/** Reads schema files once per check (concurrent lookups share a read) and across checks while unchanged. */
+class SchemaReader {
+  private reads = new Map<string, Promise<SchemaFile | undefined>>();
+  private overrides = new Map<string, Promise<Map<string, Map<string, string>>[]>>();
+
+  constructor(
+    readonly directories: SchemaDirectory[],
+    private readonly desktops: string[],
+  ) {}
+
+  file(path: string): Promise<SchemaFile | undefined> {
+    let read = this.reads.get(path);
+    if (!read) {
+      read = readSchemaFile(path);
+      this.reads.set(path, read);
+    }
+    return read;
+  }
+
+  /** The directory and file that define `id`: first the files named after it or its prefixes, then all others. */
+  async find(id: string, within = this.directories): Promise<{ directory: SchemaDirectory; name: string; schema: RawSchema } | undefined> {
+    const likely = likelyFileNames(id);
+    for (const pass of [true, false]) {
+      for (const directory of within) {
+        const names = pass ? likely.filter((n) => directory.names.includes(n)) : directory.names.filter((n) => n.endsWith('.gschema.xml') && !likely.includes(n));
+        const files = await Promise.all(names.map((name) => this.file(join(directory.path, name))));
+        const index = files.findIndex((file) => file?.schemas.some((s) => s.id === id));
+        if (index >= 0) return { directory, name: names[index]!, schema: files[index]!.schemas.find((s) => s.id === id)! };
+      }
+    }
+    return undefined;
+  }
+
+  /** The keys of schema `id` with their types and defaults as GSettings has them; undefined when not installed. */
+  async keys(id: string): Promise<{ file: string; path?: string; keys: Map<string, KeyInfo> } | undefined> {
+    const found = await this.find(id);
+    if (!found) return undefined;
+    const keys = await this.resolve(found.schema, found.directory, found.name, true, 0);
+    return { file: join(found.directory.path, found.name), ...(found.schema.path ? { path: found.schema.path } : {}), keys };
+  }
+
+  private async resolve(schema: RawSchema, directory: SchemaDirectory, name: string, withVendorOverrides: boolean, depth: number): Promise<Map<string, KeyInfo>> {
+    let base: Map<string, KeyInfo> | undefined;
+    if (schema.extends && depth < 16) {
+      // The base comes from the same directory, with its XML defaults: vendor
+      // overrides apply to each schema id by itself (glib-compile-schemas).
+      const found = await this.find(schema.extends, [directory]);
+      if (found) base = await this.resolve(found.schema, directory, found.name, false, depth + 1);
+    }
+    const nicks = await this.enumNicks(schema, directory, name);
+    const overrides = withVendorOverrides ? await this.vendorOverrides(directory) : [];
+    return resolveKeys(schema, base, overrides, { enumNicks: (id, kind) => nicks.get(`${kind} ${id}`), desktops: this.desktops });
+  }
+
+  /** Nicks of the enums and flags the schema's keys use: from its own file, the directory's *.enums.xml, then any file there. */
+  private async enumNicks(schema: RawSchema, directory: SchemaDirectory, name: string): Promise<Map<string, string[]>> {
+    const wanted = schema.keys.flatMap((k) => (k.enum ? [`enum ${k.enum}`] : k.flags ? [`flags ${k.flags}`] : []));
+    const found = new Map<string, string[]>();
+    if (wanted.length === 0) return found;
+    const order = [name, ...directory.names.filter((n) => n.endsWith('.enums.xml')), ...directory.names.filter((n) => n.endsWith('.gschema.xml') && n !== name)];
+    for (const candidate of order) {
+      const file = await this.file(join(directory.path, candidate));
+      for (const [id, nicks] of Object.entries(file?.enums ?? {})) if (!found.has(`enum ${id}`)) found.set(`enum ${id}`, nicks);
+      for (const [id, nicks] of Object.entries(file?.flags ?? {})) if (!found.has(`flags ${id}`)) found.set(`flags ${id}`, nicks);
+      if (wanted.every((w) => found.has(w))) break;
+    }
+    return found;
+  }
+
+  private vendorOverrides(directory: SchemaDirectory): Promise<Map<string, Map<string, string>>[]> {
+    let read = this.overrides.get(directory.path);
+    if (!read) {
+      const names = directory.names.filter((n) => n.endsWith('.gschema.override'));
+      read = Promise.all(names.map(async (n) => parseKeyFile(await readFile(join(directory.path, n), 'utf8').catch(() => ''))));
+      this.overrides.set(directory.path, read);
+    }
+    return read;
+  }
+}
+
+/** `a.b.c` is most likely in a.b.c.gschema.xml, else in the file of a prefix (org.gnome.shell.keybindings in org.gnome.shell's). */
+function likelyFileNames(id: string): string[] {
+  const names: string[] = [];
+  for (let prefix = id; prefix.includes('.'); prefix = prefix.slice(0, prefix.lastIndexOf('.'))) names.push(`${prefix}.gschema.xml`);
+  return names;
+}
+
+async function readSchemaFile(path: string): Promise<SchemaFile | undefined> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    return undefined;
+  }
+  const cached = parsedFiles.get(path);
+  if (cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return cached.file;
+  const { parseSchemaFile } = await import('../gschema-xml.js');
+  let file: SchemaFile | undefined;
+  try {
+    file = parseSchemaFile(await readFile(path, 'utf8'), path);
+  } catch {
+    // Not XML: glib-compile-schemas refuses it too, so it defines nothing.
+    file = undefined;
+  }
+  parsedFiles.set(path, { mtimeMs: info.mtimeMs, size: info.size, file });
+  return file;
+}
+
+async function listDirectory(path: string): Promise<SchemaDirectory | undefined> {
+  try {
+    const names = (await readdir(path)).filter((n) => /\.(gschema\.xml|enums\.xml|gschema\.override)$/.test(n));
+    // Byte order, as glib-compile-schemas sorts (strcmp).
+    names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return { path, names };
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Reading values (edge)
+
+/** Every value dconf holds, by full key path: one `dconf dump /` (values as g_variant_print writes them). */
+async function dconfValues(env: Environment): Promise<Map<string, string>> {
+  let dump: string;
+  try {
+    dump = (await env.run('dconf', ['dump', '/'], { env: env.env })).stdout;
+  } catch (error) {
+    if (error instanceof CommandFailed) throw new DomainError(`cannot read the dconf database: ${error.message}`);
+    throw error;
+  }
+  const values = new Map<string, string>();
+  for (const [group, entries] of parseKeyFile(dump)) {
+    const dir = group === '/' ? '/' : `/${group}/`;
+    for (const [key, text] of entries) values.set(`${dir}${key}`, text);
+  }
+  return values;
+}
+
+/** One schema's values as gsettings shows them, by key: `gsettings list-recursively SCHEMA[:PATH]`. */
+async function gsettingsValues(env: Environment, schema: string): Promise<Map<string, string> | { reason: string }> {
+  const result = await env.run('gsettings', ['list-recursively', schema], { env: env.env, allowFailure: true });
+  if (result.exitCode !== 0) return { reason: `gsettings list-recursively ${schema}: ${result.stderr.trim() || `exit code ${result.exitCode}`}` };
+  const { id } = splitSchema(schema);
+  const values = new Map<string, string>();
+  for (const line of result.stdout.split('\n')) {
+    // "schema key value"; children of the schema are listed with their own ids.
+    const first = line.indexOf(' ');
+    const second = line.indexOf(' ', first + 1);
+    if (first < 0 || second < 0 || line.slice(0, first) !== id) continue;
+    values.set(line.slice(first + 1, second), line.slice(second + 1));
+  }
+  return values;
+}
+
+/** Runs `task` over `items`, at most `limit` at a time. */
+async function mapLimited<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+async function collect(env: Environment, manifest: LoadedManifest<GsettingsManifest>): Promise<LiveGsettings> {
+  const searched = schemaDirectories(env);
+  const directories = (await Promise.all(searched.map(listDirectory))).filter((d): d is SchemaDirectory => d !== undefined);
+  if (directories.length === 0) throw new DomainUnavailable(`no GSettings schemas on this machine (none of ${searched.join(', ')} exists)`);
+  const useDconf = commandOnPath('dconf', env.env) !== undefined && (env.env.GSETTINGS_BACKEND ?? 'dconf') === 'dconf';
+  if (!useDconf && commandOnPath('gsettings', env.env) === undefined) throw new DomainUnavailable('neither dconf nor gsettings is installed');
+
+  const reader = new SchemaReader(directories, (env.env.XDG_CURRENT_DESKTOP ?? '').split(':').filter(Boolean));
+  const schemaArgs = [...new Set(manifest.value.settings.map((s) => s.schema))];
+  const ids = [...new Set(schemaArgs.map((s) => splitSchema(s).id))];
+  const [schemas, stored] = await Promise.all([
+    Promise.all(ids.map(async (id) => [id, await reader.keys(id)] as const)).then((pairs) => new Map(pairs)),
+    useDconf ? dconfValues(env) : undefined,
+  ]);
+  const shown = useDconf
+    ? undefined
+    : new Map(await mapLimited(schemaArgs.filter((s) => schemas.get(splitSchema(s).id)), 4, async (s) => [s, await gsettingsValues(env, s)] as const));
+
+  const keys = new Map<string, LiveKey>();
+  for (const setting of manifest.value.settings) {
+    const { id, path: givenPath } = splitSchema(setting.schema);
+    const schema = schemas.get(id);
+    keys.set(liveKeyOf(setting.schema, setting.key), liveKey(setting, schema, givenPath, stored, shown?.get(setting.schema)));
+  }
+  return { keys, searched };
+}
+
+function liveKey(
+  setting: Setting,
+  schema: { file: string; path?: string; keys: Map<string, KeyInfo> } | undefined,
+  givenPath: string | undefined,
+  stored: Map<string, string> | undefined,
+  shown: Map<string, string> | { reason: string } | undefined,
+): LiveKey {
+  if (!schema) return { state: 'no-schema' };
+  const info = schema.keys.get(setting.key);
+  if (!info) return { state: 'no-key', file: schema.file };
+  const path = givenPath ?? schema.path;
+  if (path === undefined) return { state: 'relocatable', file: schema.file };
+  if (!path.startsWith('/') || !path.endsWith('/') || path.includes('//')) return { state: 'unreadable', reason: `${path} is not a dconf path (it starts and ends with /)` };
+  if (stored) return { state: 'ok', info, ...effectiveValue(info, stored.get(`${path}${setting.key}`)) };
+  if (!shown || 'reason' in shown) return { state: 'unreadable', reason: shown?.reason ?? 'gsettings listed nothing' };
+  const text = shown.get(setting.key);
+  if (text === undefined) return { state: 'unreadable', reason: `gsettings list-recursively ${setting.schema} did not list it` };
+  try {
+    return { state: 'ok', info, value: parseGVariant(text, info.type) };
+  } catch (error) {
+    return { state: 'unreadable', reason: `gsettings printed ${text}: ${(error as Error).message}` };
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+export const gsettings: Domain<GsettingsManifest, LiveGsettings> = {
+  name: 'gsettings',
+  title: 'GSettings',
+  file: 'gsettings.json',
+  schema: GsettingsManifest,
+  collect,
+  compare: (manifest, live) => evaluate(manifest, live).items,
+  problems: (manifest, live) => evaluate(manifest, live).problems,
+
+  capture(item, manifest) {
+    const index = manifest.value.settings.findIndex((s) => `${s.schema}.${s.key}` === item.key);
+    if (index < 0 || item.actual === undefined) return [];
+    return [{ op: 'set', path: ['settings', index, 'value'], value: item.actual }];
+  },
+
+  apply(item, manifest, env) {
+    const setting = manifest.value.settings.find((s) => `${s.schema}.${s.key}` === item.key);
+    const type = item.data?.type;
+    if (!setting || typeof type !== 'string') return { unsupported: `${item.key} is not declared in ${manifest.path}` };
+    if (!commandOnPath('gsettings', env.env)) return { unsupported: 'gsettings is not installed' };
+    const expected = manifestValue(setting.value, { type });
+    if ('error' in expected) return { unsupported: expected.error };
+    const schemaDefault = typeof item.data?.default === 'string' ? manifestValue(item.data.default, { type }) : undefined;
+    // The schema's own value: reset, so the key follows the default again.
+    if (schemaDefault && 'value' in schemaDefault && gvariantEqual(schemaDefault.value, expected.value)) {
+      return [
+        {
+          verb: 'Reset',
+          target: item.key,
+          details: `to the default ${item.data?.default}`,
+          destructive: false,
+          run: async (e) => void (await e.run('gsettings', ['reset', setting.schema, setting.key], { env: e.env })),
+        },
+      ];
+    }
+    const text = formatGVariant(expected.value);
+    return [
+      {
+        verb: 'Set',
+        target: item.key,
+        details: text,
+        destructive: false,
+        run: async (e) => void (await e.run('gsettings', ['set', setting.schema, setting.key, text], { env: e.env })),
+      },
+    ];
+  },
+
+  watch: () => ({ paths: [], dconf: true }),
+};

@@ -142,8 +142,14 @@ function pathStartsWith(path: string, prefix: string): boolean {
 export class UnitFileStates {
   private readonly listings = new Map<string, Map<string, EntryKind> | null>();
   private readonly symlinkScans = new Map<string, SymlinkScan>();
+  private readonly links = new Map<string, string | undefined>();
 
   constructor(private readonly fs: UnitFs) {}
+
+  private readLink(path: string): string | undefined {
+    if (!this.links.has(path)) this.links.set(path, this.fs.readLink(path));
+    return this.links.get(path);
+  }
 
   /** What `systemctl is-enabled NAME` would say, for a valid unit name. */
   lookup(name: string): UnitLookup {
@@ -196,6 +202,8 @@ export class UnitFileStates {
     if (kind === 'char') return true;
     if (kind === 'file') return this.fs.lstat(path)?.size === 0;
     if (kind !== 'link') return false;
+    // The common case, `systemctl mask`'s own link, needs no resolving.
+    if (this.readLink(path) === '/dev/null') return true;
     try {
       return this.nullOrEmptyPath(this.simplify(path));
     } catch (error) {
@@ -329,7 +337,7 @@ export class UnitFileStates {
 
   /** The link's target made absolute, with symlinks before its last component resolved inside the tree. */
   private simplify(path: string): string {
-    const raw = this.fs.readLink(path);
+    const raw = this.readLink(path);
     if (raw === undefined) throw new LookupFailure('ENOENT', `cannot read the symlink ${path}`);
     const target = raw.startsWith('/') ? raw : posix.join(posix.dirname(path), raw);
     return this.chase(target, { followLast: false, allowMissing: true });
@@ -370,7 +378,7 @@ export class UnitFileStates {
       const last = todo.every((rest) => rest === '' || rest === '.');
       if (stat.kind === 'link' && (options.followLast || !last)) {
         if (++hops > CHASE_MAX) throw new LookupFailure('ELOOP', `too many levels of symbolic links in ${path}`);
-        const link = this.fs.readLink(candidate) ?? '';
+        const link = this.readLink(candidate) ?? '';
         if (link.startsWith('/')) done = '/';
         todo.unshift(...link.split('/'));
         continue;
@@ -549,7 +557,7 @@ export class UnitFileStates {
             if (template !== undefined && template !== linkName) addTo(scan.wantsByTemplate, template, linkName);
           }
         } else if (kind === 'link') {
-          const dest = this.fs.readLink(posix.join(dir, name));
+          const dest = this.readLink(posix.join(dir, name));
           if (dest === undefined) continue;
           scan.topByName.set(name, dest);
           addTo(scan.topByDestName, posix.basename(dest), name);

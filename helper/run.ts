@@ -1,7 +1,6 @@
 // The edge to external programs. Every domain gets a Runner from its
 // Environment so that the command line, the helper and the tests share one way
 // of starting processes, with errors that name the command.
-import { execa } from 'execa';
 
 export interface RunResult {
   stdout: string;
@@ -40,6 +39,8 @@ export class CommandFailed extends Error {
 
 export const runProcess: Runner = async (file, args, options = {}) => {
   const command = [file, ...args].join(' ');
+  // Loaded on first use: a check that reads everything from files never pays for it.
+  const { execa } = await import('execa');
   const result = await execa(file, args, {
     env: options.env,
     extendEnv: options.env === undefined,

@@ -1,34 +1,9 @@
-// `bkt drift resolve`, `bkt capture`, `bkt sync` and `bkt drift undo`: one
-// path for all of them — check, decide each item, show the plan, execute it,
-// check again, and exit with what drift remains.
+// `bkt drift resolve`, `bkt capture`, `bkt sync` and `bkt drift undo`. Their
+// work lives in resolve-run.ts and undo.ts, loaded when one of them runs, so
+// that `bkt drift check` starts without it.
 import type { Command } from 'commander';
-import picomatch from 'picomatch';
-import { ignoreFilesFor, runCheck, type CheckResult } from '../engine.js';
-import type { DriftItem, Environment, LoadedManifest } from '../domain.js';
-import { journalFileFor } from '../journal.js';
-import { colorStyle, exitCodeOf, plainStyle, type Style } from '../report.js';
-import {
-  describeStep,
-  executeStep,
-  finishDomains,
-  formatSummary,
-  planStep,
-  summarize,
-  type Action,
-  type Step,
-  type StepOutcome,
-} from '../resolve.js';
-import { useColor } from './check.js';
-import { addManifestOptions, environmentFor, resolveManifestsDir, UsageError, type ManifestOptions } from './options.js';
-
-interface ResolveOptions extends ManifestOptions {
-  dryRun?: boolean;
-  yes?: boolean;
-  only?: string[];
-  exclude?: string[];
-  preferManifest?: boolean;
-  preferSystem?: boolean;
-}
+import { addManifestOptions, environmentFor, type ManifestOptions } from './options.js';
+import type { ResolveOptions } from './resolve-run.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -40,85 +15,6 @@ function addResolveOptions(command: Command): Command {
     .option('--exclude <pattern>', 'leave out items whose id matches this glob; repeatable', collect);
 }
 
-interface Prepared {
-  manifestsDir: string;
-  environment: Environment;
-  check: CheckResult;
-  items: { item: DriftItem; manifest: LoadedManifest<unknown> }[];
-  ignoreFile: string;
-}
-
-async function prepare(domains: string[], options: ResolveOptions): Promise<Prepared> {
-  const manifestsDir = await resolveManifestsDir(options);
-  const environment = await environmentFor(options);
-  const check = await runCheck({ manifestsDir, environment, domains });
-  const only = options.only?.length ? picomatch(options.only, { dot: true }) : () => true;
-  const exclude = options.exclude?.length ? picomatch(options.exclude, { dot: true }) : () => false;
-  // The order of the report: domain by domain, additions, removals, then modifications.
-  const kindOrder = { addition: 0, removal: 1, modification: 2 };
-  const items = check.outcomes.flatMap(({ manifest, items }) =>
-    manifest
-      ? items
-          .filter((item) => only(item.id) && !exclude(item.id))
-          .sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind])
-          .map((item) => ({ item, manifest }))
-      : [],
-  );
-  for (const [name, section] of Object.entries(check.report.domains)) {
-    if (section.status === 'error') process.stderr.write(`bkt: ${name}: ${section.error}\n`);
-  }
-  // Rules the user adds from resolve go where a .gitignore would be: the repository root.
-  const ignoreFile = ignoreFilesFor(manifestsDir, environment)[0]!;
-  return { manifestsDir, environment, check, items, ignoreFile };
-}
-
-function confirmer(options: ResolveOptions): (question: string) => Promise<boolean> {
-  return async (question) => {
-    if (options.yes) return true;
-    if (!process.stdin.isTTY) {
-      process.stdout.write(`  ${question} Not confirmed: no terminal to ask on (pass --yes to allow).\n`);
-      return false;
-    }
-    const { confirm } = await import('@inquirer/prompts');
-    return confirm({ message: question, default: false });
-  };
-}
-
-function formatItem(item: DriftItem, style: Style): string {
-  const mark = item.kind === 'addition' ? style.added('+') : item.kind === 'removal' ? style.removed('-') : style.changed('~');
-  const lines = [`${mark} ${item.domain}: ${item.key}${item.detail ? ` ${style.dim(`(${item.detail})`)}` : ''}`];
-  if (item.kind === 'modification') lines.push(`    manifest: ${item.expected ?? ''}`, `    current:  ${item.actual ?? ''}`);
-  else if (item.kind === 'removal' && item.expected) lines.push(`    manifest: ${item.expected}`);
-  else if (item.kind === 'addition' && item.actual) lines.push(`    current:  ${item.actual}`);
-  return lines.join('\n');
-}
-
-/** Prints the plan or executes it; returns the exit code: 2 on failure, else what drift remains. */
-async function run(prepared: Prepared, steps: Step[], skipped: number, options: ResolveOptions, domains: string[]): Promise<number> {
-  const out = (line: string) => process.stdout.write(`${line}\n`);
-  if (options.dryRun) {
-    if (steps.length === 0) out('Nothing to do.');
-    for (const step of steps) for (const line of describeStep(step)) out(line);
-    return exitCodeOf(prepared.check.report);
-  }
-  const outcomes: StepOutcome[] = [];
-  const execute = { env: prepared.environment, confirm: confirmer(options), log: out, journalFile: journalFileFor(prepared.environment) };
-  for (const step of steps) outcomes.push(await executeStep(step, execute));
-  const finished = await finishDomains(steps, outcomes, prepared.environment, out);
-  const summary = summarize(steps, outcomes);
-  summary.skipped += skipped;
-  out(formatSummary(summary));
-  const after = await runCheck({ manifestsDir: prepared.manifestsDir, environment: prepared.environment, domains });
-  const remaining = after.report.summary.total_drift;
-  out(remaining === 0 ? 'No drift remains.' : `${remaining} drift item${remaining === 1 ? '' : 's'} remain${remaining === 1 ? 's' : ''} (run bkt drift check to see them).`);
-  if (summary.failed > 0 || !finished) return 2;
-  return exitCodeOf(after.report);
-}
-
-function stepsFor(prepared: Prepared, action: Action): Step[] {
-  return prepared.items.map(({ item, manifest }) => planStep(item, action, manifest, prepared.environment, prepared.ignoreFile));
-}
-
 export function registerResolveCommands(program: Command, drift: Command): void {
   addResolveOptions(
     program
@@ -126,8 +22,8 @@ export function registerResolveCommands(program: Command, drift: Command): void 
       .description('write the live state of drifted items into the manifests (keep the system as it is)')
       .argument('[domain...]', 'only these domains'),
   ).action(async (domains: string[], options: ResolveOptions) => {
-    const prepared = await prepare(domains, options);
-    process.exitCode = await run(prepared, stepsFor(prepared, 'capture'), 0, options, domains);
+    const { resolveAll } = await import('./resolve-run.js');
+    process.exitCode = await resolveAll(domains, options, 'capture');
   });
 
   addResolveOptions(
@@ -136,8 +32,8 @@ export function registerResolveCommands(program: Command, drift: Command): void 
       .description('make the system match the manifests (revert drift); asks before removing anything')
       .argument('[domain...]', 'only these domains'),
   ).action(async (domains: string[], options: ResolveOptions) => {
-    const prepared = await prepare(domains, options);
-    process.exitCode = await run(prepared, stepsFor(prepared, 'apply'), 0, options, domains);
+    const { resolveAll } = await import('./resolve-run.js');
+    process.exitCode = await resolveAll(domains, options, 'apply');
   });
 
   addResolveOptions(
@@ -149,20 +45,8 @@ export function registerResolveCommands(program: Command, drift: Command): void 
     .option('--prefer-manifest', 'apply the manifest for every item (like bkt sync)')
     .option('--prefer-system', 'capture the system for every item (like bkt capture)')
     .action(async (domains: string[], options: ResolveOptions) => {
-      if (options.preferManifest && options.preferSystem) throw new UsageError('choose one of --prefer-manifest and --prefer-system');
-      const preference: Action | undefined = options.preferManifest ? 'apply' : options.preferSystem ? 'capture' : undefined;
-      if (!preference && (!process.stdin.isTTY || !process.stdout.isTTY)) {
-        throw new UsageError(
-          'bkt drift resolve asks about each item on a terminal, and there is none here; pass --prefer-manifest or --prefer-system (with --yes to allow removals), or use bkt capture / bkt sync',
-        );
-      }
-      if (!preference && options.dryRun) throw new UsageError('--dry-run needs a decision for every item: add --prefer-manifest or --prefer-system');
-      const prepared = await prepare(domains, options);
-      if (preference) {
-        process.exitCode = await run(prepared, stepsFor(prepared, preference), 0, options, domains);
-        return;
-      }
-      process.exitCode = await interactive(prepared, options, domains);
+      const { resolveCommand } = await import('./resolve-run.js');
+      process.exitCode = await resolveCommand(domains, options);
     });
 
   addManifestOptions(drift.command('undo').description('revert the last resolution (capture, apply or ignore)')).action(async (options: ManifestOptions) => {
@@ -170,44 +54,4 @@ export function registerResolveCommands(program: Command, drift: Command): void 
     const environment = await environmentFor(options);
     process.exitCode = await undoLast(environment, (line) => process.stdout.write(`${line}\n`));
   });
-}
-
-async function interactive(prepared: Prepared, options: ResolveOptions, domains: string[]): Promise<number> {
-  const { expand } = await import('@inquirer/prompts');
-  const style = useColor() ? colorStyle : plainStyle;
-  const total = prepared.items.length;
-  if (total === 0) {
-    process.stdout.write('No drift to resolve.\n');
-    return exitCodeOf(prepared.check.report);
-  }
-  const steps: Step[] = [];
-  let skipped = 0;
-  for (const [index, { item, manifest }] of prepared.items.entries()) {
-    process.stdout.write(`\n${style.bold(`[${index + 1}/${total}]`)} ${formatItem(item, style)}\n`);
-    const choice = await expand({
-      message: '[c]apture  [a]pply  [s]kip  [i]gnore  [q]uit',
-      default: 's',
-      expanded: false,
-      choices: [
-        { key: 'c', name: 'Capture: write the live state into the manifest', value: 'capture' },
-        { key: 'a', name: 'Apply: make the system match the manifest', value: 'apply' },
-        { key: 's', name: 'Skip: decide later', value: 'skip' },
-        { key: 'i', name: 'Ignore: add a rule to .bktignore', value: 'ignore' },
-        { key: 'q', name: 'Quit: skip the rest', value: 'quit' },
-      ],
-    });
-    if (choice === 'quit') {
-      skipped += total - index;
-      break;
-    }
-    if (choice === 'skip') {
-      skipped++;
-      continue;
-    }
-    const step = planStep(item, choice as Action, manifest, prepared.environment, prepared.ignoreFile);
-    for (const line of describeStep(step)) process.stdout.write(`  ${line}\n`);
-    steps.push(step);
-  }
-  process.stdout.write('\n');
-  return run(prepared, steps, skipped, options, domains);
 }

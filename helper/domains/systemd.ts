@@ -8,17 +8,27 @@ import * as z from 'zod/mini';
 import { DomainError, DomainUnavailable, type Domain, type DriftItem, type Environment, type Operation } from '../domain.js';
 import { inRoot } from '../environment.js';
 import type { SystemdClient } from '../systemd/client.js';
-import { isValidUnitName } from '../systemd/unit-name.js';
+import { isValidUnitName, parseUnitArgument } from '../systemd/unit-name.js';
 import { PERSISTENT_CONFIG, RUNTIME_CONFIG, UnitFileStates, realUnitFs, type MaskLocation, type UnitFileState } from '../systemd/unit-state.js';
 
 export const DeclaredState = z.enum(['enabled', 'disabled', 'masked']);
 export type DeclaredState = z.infer<typeof DeclaredState>;
 
-const UnitName = z.string().check(z.refine(isValidUnitName, 'not a valid systemd unit name (a name like "tuned.service" or "getty@tty1.service")'));
+/** Every key must be a whole unit name; the message says what is wrong with one that is not. */
+const Services = z.record(z.string(), DeclaredState).check(
+  z.superRefine((services, ctx) => {
+    for (const unit of Object.keys(services)) {
+      if (isValidUnitName(unit)) continue;
+      const parsed = parseUnitArgument(unit);
+      const message = parsed.ok ? `"${unit}" has no unit type suffix; write "${parsed.name}"` : parsed.error;
+      ctx.addIssue({ code: 'custom', message, path: [unit], input: unit });
+    }
+  }),
+);
 
 export const SystemdManifest = z.looseObject({
   $schema: z.optional(z.string()),
-  services: z.record(UnitName, DeclaredState),
+  services: Services,
 });
 export type SystemdManifest = z.infer<typeof SystemdManifest>;
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { DriftItem, LoadedManifest } from '../../helper/domain.js';
-import { capturedByDefault, changesFor, compareUnits, operationFor, systemd, type SystemdLive, type SystemdManifest, type UnitStatus } from '../../helper/domains/systemd.js';
+import { capturedByDefault, changesFor, compareUnits, operationFor, systemd, SystemdManifest, type SystemdLive, type UnitStatus } from '../../helper/domains/systemd.js';
 import { declare, unitArguments } from '../../helper/commands/systemd.js';
 import { plain } from '../../helper/systemd/client.js';
 import { Variant } from '@jellybrick/dbus-next';
+import { parseManifest } from '../../helper/manifest.js';
 
 const live = (units: Record<string, Partial<UnitStatus> & Pick<UnitStatus, 'state'>>): SystemdLive => ({
   units: Object.fromEntries(Object.entries(units).map(([unit, status]) => [unit, { masks: [], ...status }])),
@@ -203,5 +204,21 @@ describe('values from the bus', () => {
     const value = plain([new Variant('t', 18446744073709551615n), 1700000000000000n, { nested: new Variant('x', -5n) }, 'text']);
     expect(value).toEqual(['18446744073709551615', 1700000000000000, { nested: -5 }, 'text']);
     expect(JSON.stringify(value)).toBe('["18446744073709551615",1700000000000000,{"nested":-5},"text"]');
+  });
+});
+
+describe('the manifest', () => {
+  const load = (text: string) => () => parseManifest('/m/systemd-services.json', text, SystemdManifest);
+
+  it('names the line and what is wrong with a key that is not a unit name', () => {
+    expect(load('{\n  "services": {\n    "tuned": "enabled"\n  }\n}\n')).toThrow('/m/systemd-services.json:3:14: services.tuned: "tuned" has no unit type suffix; write "tuned.service"');
+    expect(load('{\n  "services": {\n    "my app.service": "masked"\n  }\n}\n')).toThrow(
+      '/m/systemd-services.json:3:23: services.my app.service: invalid unit name "my app.service": the character " " is not allowed; escaped, the name is "my\\x20app.service" (see systemd-escape)',
+    );
+  });
+
+  it('accepts only enabled, disabled and masked, and keeps keys it does not know', () => {
+    expect(load('{"services": {"tuned.service": "enable"}}')).toThrow('services.tuned.service: Invalid option: expected one of "enabled"|"disabled"|"masked"');
+    expect(load('{"$schema": "x", "note": 1, "services": {"getty@tty1.service": "enabled"}}')().value).toEqual({ $schema: 'x', note: 1, services: { 'getty@tty1.service': 'enabled' } });
   });
 });

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { bootContainer, containerUnavailable, REPO_INSIDE, type SystemdContainer } from '../test/harness/systemd-container.js';
 import type { DriftReport } from '../helper/report.js';
 import { writeSystemdRoot } from './desktop.js';
-import { CheckCrashed, median } from './measure.js';
+import { CheckCrashed, median, tenths } from './measure.js';
 import type { ContainerResult } from './results.js';
 import { manifests, type SyntheticUnit } from './synthetic.js';
 
@@ -16,7 +16,7 @@ const MANIFESTS_INSIDE = '/root/bench-manifests';
 async function timed(container: SystemdContainer, command: readonly string[]) {
   const started = performance.now();
   const result = await container.exec(command);
-  return { ms: performance.now() - started, ...result };
+  return { ms: tenths(performance.now() - started), ...result };
 }
 
 /** `onStop` receives the container's stop, for an interrupted bench. */

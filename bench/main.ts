@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { DriftReport } from '../helper/report.js';
 import { buildDesktop, DesktopBuildFailed, type Desktop } from './desktop.js';
 import { measureContainer } from './container.js';
-import { CheckCrashed, median, timeProcess } from './measure.js';
+import { CheckCrashed, median, tenths, timeProcess } from './measure.js';
 import { BENCH_DOMAINS, perItem, type BenchDomain } from './per-item.js';
 import { formatHuman, formatJson, judge, type BenchResult, type DomainResult } from './results.js';
 import { ISSUE_SIZE, plantedDrift } from './synthetic.js';
@@ -118,8 +118,8 @@ async function measure(options: Options): Promise<BenchResult> {
         per_item_processes: part.processes,
       };
     }
-    const perItemMs = BENCH_DOMAINS.reduce((sum, d) => sum + items[d].ms, 0);
-    const ratio = perItemMs / checkMs;
+    const perItemMs = tenths(BENCH_DOMAINS.reduce((sum, d) => sum + items[d].ms, 0));
+    const ratio = tenths(perItemMs / checkMs);
     return {
       check_ms: checkMs,
       check_min_ms: Math.min(...checks.map((c) => c.ms)),

@@ -15,6 +15,9 @@ export interface Timed {
   stderr: string;
 }
 
+/** Milliseconds to a tenth: finer would be noise. */
+export const tenths = (ms: number) => Math.round(ms * 10) / 10;
+
 export function timeProcess(file: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
@@ -25,14 +28,15 @@ export function timeProcess(file: string, args: readonly string[], env: NodeJS.P
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.once('error', (error) => reject(new Error(`${file}: ${error.message}`)));
     child.once('close', (exitCode, signal) => {
-      resolve({ ms: performance.now() - started, exitCode, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+      resolve({ ms: tenths(performance.now() - started), exitCode, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
     });
   });
 }
 
+/** The median, to a tenth. */
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new Error('median of no values');
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return tenths(sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2);
 }

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DomainUnavailable } from '../../helper/domain.js';
+import { DomainUnavailable, type Environment, type Operation } from '../../helper/domain.js';
+import { operationFor, systemd } from '../../helper/domains/systemd.js';
+import { environmentFrom } from '../../helper/environment.js';
 import { SystemdCallError, SystemdClient, SystemdTimeout } from '../../helper/systemd/client.js';
 import { startUserManager, userManagerUnavailable, type UserManager } from '../harness/systemd-user.js';
 
@@ -108,6 +110,39 @@ describe.skipIf(unavailable !== undefined)('systemd client on a real systemd --u
       ['MaskUnitFiles', 4],
       ['UnmaskUnitFiles', 4],
     ]);
+  });
+
+  it('runs the domain’s operations over D-Bus, one per unit, and reloads once at the end', async () => {
+    await client.maskUnitFiles(['bkt-fixture.service']);
+    await client.enableUnitFiles(['bkt-tpl@x.service']);
+    // The domain talks to "the system bus"; here that is the user manager's.
+    const env: Environment = environmentFrom({ ...manager.env, DBUS_SYSTEM_BUS_ADDRESS: manager.address });
+    const operations = [
+      operationFor('bkt-fixture.service', 'enabled', { state: 'masked', masks: ['admin'] }),
+      operationFor('bkt-tpl@x.service', 'disabled', { state: 'enabled', masks: [] }),
+    ] as Operation[];
+    expect(operations.map((op) => `${op.verb} ${op.target} (${op.details})`)).toEqual([
+      'Enable bkt-fixture.service (now masked; unmask first)',
+      'Disable bkt-tpl@x.service (now enabled)',
+    ]);
+    const monitor = spawn('busctl', ['--user', 'monitor', '--json=short', 'org.freedesktop.systemd1'], { env: manager.env });
+    let seen = '';
+    monitor.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const op of operations) await op.run(env);
+    await systemd.finishApply?.(env);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    monitor.kill();
+    const members = seen
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { type: string; destination?: string; member?: string; flags: number })
+      .filter((message) => message.type === 'method_call' && message.destination === 'org.freedesktop.systemd1' && message.member !== 'Get')
+      .map((message) => `${message.member} ${message.flags & 0x4}`);
+    expect(members).toEqual(['UnmaskUnitFiles 4', 'EnableUnitFiles 4', 'DisableUnitFiles 4', 'DisableUnitFiles 4', 'Reload 4']);
+    expect(await isEnabled('bkt-fixture.service')).toBe('enabled');
+    expect(await isEnabled('bkt-tpl@x.service')).toBe('disabled');
+    await client.disableUnitFiles(['bkt-fixture.service']);
   });
 
   it('turns 64-bit values from the bus into plain numbers that JSON can hold', async () => {

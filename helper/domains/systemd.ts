@@ -101,12 +101,10 @@ export function collectUnits(root: string, units: readonly string[]): SystemdLiv
   return live;
 }
 
-const describeMask = (status: UnitStatus) => (status.path ? `mask: ${status.path} → /dev/null` : undefined);
-
 function detailOf(status: UnitStatus): string | undefined {
   if (status.state === 'bad') return status.error ?? 'the unit file cannot be read';
   if (status.aliasOf) return `alias of ${status.aliasOf}`;
-  if (status.state === 'masked' || status.state === 'masked-runtime') return describeMask(status);
+  if ((status.state === 'masked' || status.state === 'masked-runtime') && status.path) return `masked by ${status.path}`;
   return undefined;
 }
 

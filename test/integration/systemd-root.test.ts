@@ -118,7 +118,7 @@ describe('bkt with --root on an offline tree', () => {
     expect(result.stdout).toContain(
       [
         'Systemd Services:',
-        '  ~ tuned.service (mask: /etc/systemd/system/tuned.service → /dev/null)',
+        '  ~ tuned.service (masked by /etc/systemd/system/tuned.service)',
         '    manifest: enabled',
         '    current:  masked',
         '  ~ power-profiles-daemon.service',

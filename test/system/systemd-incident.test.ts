@@ -72,7 +72,7 @@ describe.skipIf(unavailable !== undefined)('systemd drift on a booted container'
     const check = await bkt(['drift', 'check', 'systemd', '-m', dir]);
     expect(check.exitCode).toBe(1);
     expect(check.stdout).toContain(
-      ['Systemd Services:', '  ~ tuned.service (mask: /etc/systemd/system/tuned.service → /dev/null)', '    manifest: enabled', '    current:  masked'].join('\n'),
+      ['Systemd Services:', '  ~ tuned.service (masked by /etc/systemd/system/tuned.service)', '    manifest: enabled', '    current:  masked'].join('\n'),
     );
 
     const plan = await bkt(['sync', 'systemd', '-m', dir, '--dry-run']);

@@ -62,7 +62,7 @@ describe('systemd drift', () => {
         key: 'tuned.service',
         expected: 'enabled',
         actual: 'masked',
-        detail: 'mask: /etc/systemd/system/tuned.service → /dev/null',
+        detail: 'masked by /etc/systemd/system/tuned.service',
         data: { state: 'masked', masks: ['admin'] },
       },
     ]);

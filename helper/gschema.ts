@@ -96,9 +96,12 @@ export function resolveKeys(
   base: Map<string, KeyInfo> | undefined,
   overrideFiles: Map<string, Map<string, string>>[],
   context: ResolveContext,
+  /** Only these keys (a check needs the declared ones, not whole schemas); all when absent. */
+  wanted?: ReadonlySet<string>,
 ): Map<string, KeyInfo> {
   const keys = new Map(base);
   for (const raw of schema.keys) {
+    if (wanted && !wanted.has(raw.name)) continue;
     const type = raw.type ?? (raw.enum ? 's' : raw.flags ? 'as' : undefined);
     if (!type) continue;
     const info: KeyInfo = { name: raw.name, type, default: { kind: 'boolean', type: 'b', value: false }, aliases: raw.aliases };

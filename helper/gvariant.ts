@@ -110,13 +110,13 @@ function tupleItemTypes(type: string): string[] {
 // Tokens (token_stream_prepare)
 
 const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
-const isAlpha = (c: string | undefined) => c !== undefined && /^[A-Za-z]$/.test(c);
-const isAlnum = (c: string | undefined) => c !== undefined && /^[A-Za-z0-9]$/.test(c);
 const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
+const isAlpha = (c: string | undefined) => c !== undefined && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
+const isAlnum = (c: string | undefined) => isAlpha(c) || isDigit(c);
 
 class TokenStream {
-  /** Start and end of the current token; null when none has been read. */
-  private token: { start: number; end: number } | null = null;
+  /** Start, end and text of the current token; null when none has been read. */
+  private token: { start: number; end: number; text: string } | null = null;
   /** Where scanning continues. */
   pos = 0;
 
@@ -154,7 +154,7 @@ class TokenStream {
         else if ((d === ')' || d === '}') && brackets-- === 0) break;
       }
     }
-    this.token = { start: pos, end };
+    this.token = { start: pos, end, text: text.slice(pos, end) };
     this.pos = end;
     return true;
   }
@@ -164,7 +164,7 @@ class TokenStream {
   }
 
   get current(): string {
-    return this.prepare() ? this.text.slice(this.token!.start, this.token!.end) : '';
+    return this.prepare() ? this.token!.text : '';
   }
 
   next(): void {
@@ -241,8 +241,10 @@ type AstBody = Ast extends infer T ? (T extends Ast ? Omit<T, 'start' | 'end'> :
 function parseValue(stream: TokenStream, depth: number): Ast {
   if (depth === 0) throw stream.error('variant nested too deeply');
   const start = stream.start;
-  const body = parseBody(stream, depth);
-  return { ...body, start, end: stream.pos } as Ast;
+  const ast = parseBody(stream, depth) as Ast;
+  ast.start = start;
+  ast.end = stream.pos;
+  return ast;
 }
 
 function parseBody(stream: TokenStream, depth: number): AstBody {
@@ -354,6 +356,10 @@ function parseString(stream: TokenStream): AstBody {
   const start = stream.start;
   const token = stream.current;
   const quote = token[0]!;
+  if (token.length >= 2 && token.endsWith(quote) && !token.includes('\\')) {
+    stream.next();
+    return { node: 'string', value: token.slice(1, -1) };
+  }
   let out = '';
   let i = 1;
   for (;;) {
@@ -787,6 +793,8 @@ function numberValue(ast: Extract<Ast, { node: 'number' }>, type: string): GVari
  * it; without, the type is inferred and must be unambiguous (`@as []`, not `[]`).
  */
 export function parseGVariant(text: string, type?: string): GVariant {
+  const quick = quickParse(text, type);
+  if (quick) return quick;
   if (type !== undefined && !isDefiniteTypeString(type)) throw new TypeError(`not a definite GVariant type: '${type}'`);
   // GLib reads a C string: a NUL ends the input.
   const input = text.includes('\0') ? text.slice(0, text.indexOf('\0')) : text;
@@ -800,6 +808,26 @@ export function parseGVariant(text: string, type?: string): GVariant {
     if (error instanceof GVariantParseError && error.text !== input) throw new GVariantParseError(error.reason, error.start, error.end, input);
     throw error;
   }
+}
+
+const SIMPLE_STRING = /^(?:'[^'\\\0]*'|"[^"\\\0]*")$/;
+const SIMPLE_INTEGER = /^-?(?:0|[1-9][0-9]{0,9})$/;
+
+/**
+ * The texts most settings hold (a plain quoted string, true or false, a small
+ * decimal int32 or uint32) read without the general parser, with its result;
+ * undefined for anything else.
+ */
+function quickParse(text: string, type: string | undefined): GVariant | undefined {
+  if ((type === undefined || type === 's') && SIMPLE_STRING.test(text)) return { kind: 'string', type: 's', value: text.slice(1, -1) };
+  if ((type === undefined || type === 'b') && (text === 'true' || text === 'false')) return { kind: 'boolean', type: 'b', value: text === 'true' };
+  if ((type === undefined || type === 'i' || type === 'u') && SIMPLE_INTEGER.test(text)) {
+    const integerType = type ?? 'i';
+    const value = Number(text) || 0;
+    const range = INTEGER_RANGES[integerType]!;
+    if (value >= range.min && value <= range.max) return { kind: 'integer', type: integerType, value };
+  }
+  return undefined;
 }
 
 /** Equality of typed values, as g_variant_equal: same type, same value (doubles bit for bit, NaN equals NaN). */

@@ -82,7 +82,18 @@ interface Evaluation {
   problems: string[];
 }
 
+// compare() and problems() come from one pass over the manifest, made once per reading.
+const evaluations = new WeakMap<LiveGsettings, { manifest: LoadedManifest<GsettingsManifest>; evaluation: Evaluation }>();
+
 function evaluate(manifest: LoadedManifest<GsettingsManifest>, live: LiveGsettings): Evaluation {
+  const known = evaluations.get(live);
+  if (known?.manifest === manifest) return known.evaluation;
+  const evaluation = evaluateOnce(manifest, live);
+  evaluations.set(live, { manifest, evaluation });
+  return evaluation;
+}
+
+function evaluateOnce(manifest: LoadedManifest<GsettingsManifest>, live: LiveGsettings): Evaluation {
   const items: DriftItem[] = [];
   const problems: string[] = [];
   const first = new Map<string, number>();
@@ -178,29 +189,36 @@ class SchemaReader {
   }
 
   /** The keys of schema `id` with their types and defaults as GSettings has them; undefined when not installed. */
-  async keys(id: string): Promise<{ file: string; path?: string; keys: Map<string, KeyInfo> } | undefined> {
+  async keys(id: string, wanted: ReadonlySet<string>): Promise<{ file: string; path?: string; keys: Map<string, KeyInfo> } | undefined> {
     const found = await this.find(id);
     if (!found) return undefined;
-    const keys = await this.resolve(found.schema, found.directory, found.name, true, 0);
+    const keys = await this.resolve(found.schema, found.directory, found.name, wanted, true, 0);
     return { file: join(found.directory.path, found.name), ...(found.schema.path ? { path: found.schema.path } : {}), keys };
   }
 
-  private async resolve(schema: RawSchema, directory: SchemaDirectory, name: string, withVendorOverrides: boolean, depth: number): Promise<Map<string, KeyInfo>> {
+  private async resolve(
+    schema: RawSchema,
+    directory: SchemaDirectory,
+    name: string,
+    wanted: ReadonlySet<string>,
+    withVendorOverrides: boolean,
+    depth: number,
+  ): Promise<Map<string, KeyInfo>> {
     let base: Map<string, KeyInfo> | undefined;
     if (schema.extends && depth < 16) {
       // The base comes from the same directory, with its XML defaults: vendor
       // overrides apply to each schema id by itself (glib-compile-schemas).
       const found = await this.find(schema.extends, [directory]);
-      if (found) base = await this.resolve(found.schema, directory, found.name, false, depth + 1);
+      if (found) base = await this.resolve(found.schema, directory, found.name, wanted, false, depth + 1);
     }
-    const nicks = await this.enumNicks(schema, directory, name);
+    const nicks = await this.enumNicks(schema, directory, name, wanted);
     const overrides = withVendorOverrides ? await this.vendorOverrides(directory) : [];
-    return resolveKeys(schema, base, overrides, { enumNicks: (id, kind) => nicks.get(`${kind} ${id}`), desktops: this.desktops });
+    return resolveKeys(schema, base, overrides, { enumNicks: (id, kind) => nicks.get(`${kind} ${id}`), desktops: this.desktops }, wanted);
   }
 
-  /** Nicks of the enums and flags the schema's keys use: from its own file, the directory's *.enums.xml, then any file there. */
-  private async enumNicks(schema: RawSchema, directory: SchemaDirectory, name: string): Promise<Map<string, string[]>> {
-    const wanted = schema.keys.flatMap((k) => (k.enum ? [`enum ${k.enum}`] : k.flags ? [`flags ${k.flags}`] : []));
+  /** Nicks of the enums and flags the wanted keys use: from the schema's own file, the directory's *.enums.xml, then any file there. */
+  private async enumNicks(schema: RawSchema, directory: SchemaDirectory, name: string, keys: ReadonlySet<string>): Promise<Map<string, string[]>> {
+    const wanted = schema.keys.filter((k) => keys.has(k.name)).flatMap((k) => (k.enum ? [`enum ${k.enum}`] : k.flags ? [`flags ${k.flags}`] : []));
     const found = new Map<string, string[]>();
     if (wanted.length === 0) return found;
     const order = [name, ...directory.names.filter((n) => n.endsWith('.enums.xml')), ...directory.names.filter((n) => n.endsWith('.gschema.xml') && n !== name)];
@@ -323,8 +341,10 @@ async function collect(env: Environment, manifest: LoadedManifest<GsettingsManif
   const reader = new SchemaReader(directories, (env.env.XDG_CURRENT_DESKTOP ?? '').split(':').filter(Boolean));
   const schemaArgs = [...new Set(manifest.value.settings.map((s) => s.schema))];
   const ids = [...new Set(schemaArgs.map((s) => splitSchema(s).id))];
+  const wanted = new Map(ids.map((id) => [id, new Set<string>()]));
+  for (const setting of manifest.value.settings) wanted.get(splitSchema(setting.schema).id)!.add(setting.key);
   const [schemas, stored] = await Promise.all([
-    Promise.all(ids.map(async (id) => [id, await reader.keys(id)] as const)).then((pairs) => new Map(pairs)),
+    Promise.all(ids.map(async (id) => [id, await reader.keys(id, wanted.get(id)!)] as const)).then((pairs) => new Map(pairs)),
     useDconf ? dconfValues(env) : undefined,
   ]);
   const shown = useDconf

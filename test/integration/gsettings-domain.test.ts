@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DomainUnavailable, type DriftItem, type Environment, type LoadedManifest, type Operation } from '../../helper/domain.js';
 import { gsettings as domain, type LiveGsettings } from '../../helper/domains/gsettings.js';
 import { environmentFrom } from '../../helper/environment.js';
+import { formatGVariant } from '../../helper/gvariant.js';
 import { parseManifest } from '../../helper/manifest.js';
 import { runProcess } from '../../helper/run.js';
 import { startPrivateSession, type PrivateSession } from '../harness/session.js';
@@ -39,8 +40,10 @@ const SCHEMAS: Record<string, string> = {
   </schema>
 </schemalist>
 `,
-  // A distribution's vendor override of a default, as packages ship them.
-  '10_vendor.gschema.override': `[${SCHEMA}]\ncursor='Bibata'\n`,
+  // A distribution's vendor overrides of defaults, as packages ship them; a
+  // later file wins, and a desktop's own group wins on that desktop.
+  '10_vendor.gschema.override': `[${SCHEMA}]\ncursor='Bibata'\nscale=3.0\n\n[${SCHEMA}:GNOME]\nscale=2.0\n`,
+  '20_image.gschema.override': `# the image's own\n[${SCHEMA}]\nscale = 1.5\n`,
 };
 
 let session: PrivateSession;
@@ -152,10 +155,36 @@ describe('gsettings domain on real dconf', () => {
       return state?.state === 'ok' ? state : undefined;
     });
     const theirs = await Promise.all(keys.map((key) => gsettings('get', SCHEMA, key)));
-    const { formatGVariant } = await import('../../helper/gvariant.js');
     expect(ours.map((state) => state && formatGVariant(state.value))).toEqual(theirs);
-    expect(theirs[5]).toBe('1.0');
+    expect(theirs[5]).toBe('1.5');
     expect(theirs[7]).toBe("'suspend'");
+  });
+
+  it('reads defaults as GSettings does, vendor overrides and desktop groups included, for every key of every installed schema', async () => {
+    await runProcess('dconf', ['reset', '-f', '/'], { env: session.env });
+    for (const desktop of [undefined, 'ubuntu:GNOME']) {
+      const withSystem = environmentFrom({ ...session.env, ...(desktop ? { XDG_CURRENT_DESKTOP: desktop } : {}) });
+      // Relocatable schemas are listed as children of others, at paths the lines do not say.
+      const relocatable = new Set((await runProcess('gsettings', ['list-relocatable-schemas'], { env: withSystem.env })).stdout.trim().split('\n'));
+      const listed = (await runProcess('gsettings', ['list-recursively'], { env: withSystem.env })).stdout
+        .trim()
+        .split('\n')
+        .filter((line) => !relocatable.has(line.slice(0, line.indexOf(' '))));
+      const settings = listed.map((line) => {
+        const [schema = '', key = ''] = line.split(' ', 2);
+        return { schema, key, value: line.slice(schema.length + key.length + 2) };
+      });
+      // gsettings-desktop-schemas and ours: hundreds of keys, enums, ranges, vendor overrides.
+      expect(settings.length).toBeGreaterThan(300);
+      const { live, problems } = await check(manifestOf(settings), withSystem);
+      expect(problems).toEqual([]);
+      const ours = settings.map(({ schema, key }) => {
+        const state = (live as LiveGsettings).keys.get(`${schema} ${key}`);
+        return `${schema} ${key} ${state?.state === 'ok' ? formatGVariant(state.value) : state?.state}`;
+      });
+      expect(ours).toEqual(listed);
+      expect(listed).toContain(`${SCHEMA} scale ${desktop ? '2.0' : '1.5'}`);
+    }
   });
 
   it('reports a missing schema, a missing key and a value that is not of the key type as problems naming the manifest line, not drift', async () => {

@@ -285,16 +285,15 @@ export class UnitFileStates {
     const found = this.searchName(info, info.name) || (template !== undefined && this.searchName(info, template));
     if (!found) throw new LookupFailure('ENOUNIT', `${info.name} not found`);
     if (info.mode === 'masked') return;
-    const dirs = SEARCH_PATH.map((dir) => posix.join(dir, `${info.name}.d`));
-    if (template !== undefined) dirs.push(...SEARCH_PATH.map((dir) => posix.join(dir, `${template}.d`)));
-    for (const dropIn of this.dropIns(dirs)) this.loadDropIn(info, dropIn);
+    for (const dropIn of this.dropIns(template === undefined ? [info.name] : [info.name, template])) this.loadDropIn(info, dropIn);
   }
 
   private searchName(info: InstallInfo, fileName: string): boolean {
     for (const dir of SEARCH_PATH) {
       const kind = this.listing(dir)?.get(fileName);
       if (kind === undefined) continue;
-      const path = posix.join(dir, fileName);
+      // Search path entries are clean absolute paths and unit names have no slash: no normalizing needed.
+      const path = `${dir}/${fileName}`;
       this.loadOrReadlink(info, path, kind);
       info.path = path;
       return true;
@@ -388,24 +387,27 @@ export class UnitFileStates {
     return done;
   }
 
-  // conf_files_list_strv: `*.conf` in every drop-in directory, the first of each name wins, sorted by name.
-  private dropIns(dirs: string[]): string[] {
+  // conf_files_list_strv: `*.conf` in each unit directory's NAME.d, for the unit's name then its
+  // template's; the first file of each name wins; sorted by file name.
+  private dropIns(units: string[]): string[] {
     const byName = new Map<string, string>();
-    for (const dir of dirs) {
-      const kind = this.listing(posix.dirname(dir))?.get(posix.basename(dir));
-      if (kind !== 'dir' && kind !== 'link') continue;
-      let resolved = dir;
-      if (kind === 'link') {
-        try {
-          resolved = this.chase(dir, { followLast: true, allowMissing: false });
-        } catch (error) {
-          if (error instanceof LookupFailure) continue;
-          throw error;
+    for (const unit of units) {
+      for (const parent of SEARCH_PATH) {
+        const kind = this.listing(parent)?.get(`${unit}.d`);
+        if (kind !== 'dir' && kind !== 'link') continue;
+        let dir = `${parent}/${unit}.d`;
+        if (kind === 'link') {
+          try {
+            dir = this.chase(dir, { followLast: true, allowMissing: false });
+          } catch (error) {
+            if (error instanceof LookupFailure) continue;
+            throw error;
+          }
         }
-      }
-      for (const [name] of this.listing(resolved) ?? []) {
-        if (!name.endsWith('.conf') || hiddenOrBackup(name) || byName.has(name)) continue;
-        byName.set(name, posix.join(resolved, name));
+        for (const [name] of this.listing(dir) ?? []) {
+          if (!name.endsWith('.conf') || hiddenOrBackup(name) || byName.has(name)) continue;
+          byName.set(name, `${dir}/${name}`);
+        }
       }
     }
     return [...byName.keys()].sort().map((name) => byName.get(name) as string);
@@ -701,7 +703,9 @@ function printSpecifiers(format: string, info: InstallInfo, path: string, line: 
 
 /** The real file system under `root` ('/' for the live system). */
 export function realUnitFs(root: string): UnitFs {
-  const at = (path: string) => (root === '/' ? path : posix.join(root, path));
+  // Paths inside the tree are absolute and clean; the root is prefixed as systemctl --root does.
+  const prefix = root.replace(/\/+$/, '');
+  const at = (path: string) => prefix + path;
   const kindOf = (entry: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isCharacterDevice(): boolean }): EntryKind =>
     entry.isSymbolicLink() ? 'link' : entry.isFile() ? 'file' : entry.isDirectory() ? 'dir' : entry.isCharacterDevice() ? 'char' : 'other';
   return {

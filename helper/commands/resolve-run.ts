@@ -27,6 +27,18 @@ export interface ResolveOptions extends ManifestOptions {
   exclude?: string[];
   preferManifest?: boolean;
   preferSystem?: boolean;
+  /** bkt capture: also capture items a domain marks opt-in (systemd: masks the manifest does not list). */
+  includeMasked?: boolean;
+}
+
+/** Items whose domain asks for an explicit opt-in before they are captured (`data.optIn`). */
+const OPT_INS: Record<string, keyof ResolveOptions> = { 'include-masked': 'includeMasked' };
+
+function optedIn(item: DriftItem, options: ResolveOptions): boolean {
+  const optIn = item.data?.optIn;
+  if (typeof optIn !== 'string') return true;
+  const flag = OPT_INS[optIn];
+  return flag !== undefined && Boolean(options[flag]);
 }
 
 interface Prepared {
@@ -151,7 +163,12 @@ async function interactive(prepared: Prepared, options: ResolveOptions, domains:
 /** `bkt capture` (action capture) and `bkt sync` (action apply). */
 export async function resolveAll(domains: string[], options: ResolveOptions, action: Action): Promise<number> {
   const prepared = await prepare(domains, options);
-  return run(prepared, stepsFor(prepared, action), 0, options, domains);
+  if (action !== 'capture') return run(prepared, stepsFor(prepared, action), 0, options, domains);
+  const all = prepared.items.length;
+  prepared.items = prepared.items.filter(({ item }) => optedIn(item, options));
+  const held = all - prepared.items.length;
+  if (held) process.stdout.write(`${held} item${held === 1 ? '' : 's'} not captured without --include-masked (units masked outside the manifest).\n`);
+  return run(prepared, stepsFor(prepared, action), held, options, domains);
 }
 
 /** `bkt drift resolve`: a preference decides every item, or the user does, item by item. */

@@ -21,7 +21,9 @@ export function registerResolveCommands(program: Command, drift: Command): void 
       .command('capture')
       .description('write the live state of drifted items into the manifests (keep the system as it is)')
       .argument('[domain...]', 'only these domains'),
-  ).action(async (domains: string[], options: ResolveOptions) => {
+  )
+    .option('--include-masked', 'also add units masked in /etc or /run that systemd-services.json does not list yet')
+    .action(async (domains: string[], options: ResolveOptions) => {
     const { resolveAll } = await import('./resolve-run.js');
     process.exitCode = await resolveAll(domains, options, 'capture');
   });

@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import type { ManifestEdit } from '../domain.js';
 import { SystemdManifest, SYSTEMD_MANIFEST_FILE, type DeclaredState } from '../domains/systemd.js';
 import { parseManifest } from '../manifest.js';
-import { applyEdits } from '../manifest-writer.js';
 import { parseUnitArgument } from '../systemd/unit-name.js';
 import { resolveManifestsDir, UsageError } from './options.js';
 
@@ -82,6 +81,7 @@ export function registerSystemdCommands(program: Command): void {
         const dir = await resolveManifestsDir(options);
         const file = join(dir, SYSTEMD_MANIFEST_FILE);
         let lines: string[] = [];
+        const { applyEdits } = await import('../manifest-writer.js');
         const result = await applyEdits(
           file,
           (text) => {

@@ -4,7 +4,8 @@
 // Collection costs a handful of processes whatever the number of keys: the
 // key types and defaults come from the schema sources on disk (XML files and
 // vendor overrides, read in process), the user's values from one `dconf dump /`.
-// Without dconf, one `gsettings list-recursively` per schema reads them instead.
+// Without dconf (or with another GSETTINGS_BACKEND), one `gsettings
+// list-recursively` per schema reads them instead.
 //
 // Drift is a modification only: a declared key whose live value differs. A
 // manifest value that is not a value of the key's type, or a schema or key
@@ -48,7 +49,7 @@ export interface LiveGsettings {
   searched: string[];
 }
 
-export const liveKeyOf = (schema: string, key: string) => `${schema} ${key}`;
+const liveKeyOf = (schema: string, key: string) => `${schema} ${key}`;
 
 /** `org.example.Profile:/org/example/profiles/p1/` -> id and path (a relocatable schema's path). */
 function splitSchema(schema: string): { id: string; path?: string } {
@@ -392,8 +393,8 @@ export const gsettings: Domain<GsettingsManifest, LiveGsettings> = {
   file: 'gsettings.json',
   schema: GsettingsManifest,
   collect,
-  compare: (manifest, live) => evaluate(manifest, live).items,
-  problems: (manifest, live) => evaluate(manifest, live).problems,
+  compare: (manifest, live) => [...evaluate(manifest, live).items],
+  problems: (manifest, live) => [...evaluate(manifest, live).problems],
 
   capture(item, manifest) {
     const index = manifest.value.settings.findIndex((s) => `${s.schema}.${s.key}` === item.key);

@@ -2,15 +2,17 @@
 // real glib-compile-schemas, values written with the real gsettings into dconf
 // behind dconf-service on a private session bus, and read back by the domain
 // with `dconf dump`, or with `gsettings list-recursively` where dconf is absent.
-import { mkdir, symlink } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DomainUnavailable, type DriftItem, type Environment, type LoadedManifest, type Operation } from '../../helper/domain.js';
 import { gsettings as domain, type LiveGsettings } from '../../helper/domains/gsettings.js';
+import { runCheck } from '../../helper/engine.js';
 import { environmentFrom } from '../../helper/environment.js';
 import { formatGVariant } from '../../helper/gvariant.js';
 import { parseManifest } from '../../helper/manifest.js';
 import { runProcess } from '../../helper/run.js';
+import { parseReport } from '../harness/cli.js';
 import { startPrivateSession, type PrivateSession } from '../harness/session.js';
 
 const SCHEMA = 'org.example.Drift';
@@ -276,6 +278,30 @@ describe('gsettings domain on real dconf', () => {
     expect(viaGsettings.items).toEqual(viaDconf.items);
     expect(viaGsettings.problems).toEqual(viaDconf.problems);
     expect(viaGsettings.items.map((item) => item.id)).toEqual([`gsettings:${SCHEMA}.animations`]);
+  });
+
+  it('makes a report: the drift, the problems as the domain error, ignore rules over the item ids', async () => {
+    const manifests = join(session.dir, 'manifests');
+    await mkdir(manifests, { recursive: true });
+    const settings = [
+      { schema: SCHEMA, key: 'animations', value: 'true' },
+      { schema: SCHEMA, key: 'theme', value: "'Adwaita'" },
+      { schema: `${SCHEMA}.keybindings`, key: 'toggle', value: "['<Super>b']" },
+      { schema: 'org.example.Gone', key: 'k', value: '1' },
+    ];
+    await writeFile(join(manifests, 'gsettings.json'), `${JSON.stringify({ settings }, null, 2)}\n`);
+    const ignore = join(session.dir, 'ignore');
+    await writeFile(ignore, `gsettings:${SCHEMA}.keybindings.*\n`);
+    const { report } = await runCheck({ manifestsDir: manifests, environment: env, registry: [domain], ignoreFiles: [ignore] });
+    parseReport(JSON.stringify(report));
+    const section = report.domains.gsettings!;
+    expect(section.status).toBe('error');
+    expect(section.error).toMatch(/gsettings\.json:\d+:\d+: settings\[3\]\.schema: schema org\.example\.Gone is not installed on this machine/);
+    expect(section.modifications.map((item) => [item.id, item.expected, item.actual])).toEqual([
+      [`gsettings:${SCHEMA}.animations`, 'true', 'false'],
+      [`gsettings:${SCHEMA}.theme`, "'Adwaita'", "'adw-gtk3'"],
+    ]);
+    expect(section.ignored).toBe(1);
   });
 
   it('is unavailable where there are no schemas, or neither dconf nor gsettings', async () => {

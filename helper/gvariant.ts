@@ -227,7 +227,8 @@ type Ast = Source &
     | { node: 'variant'; child: Ast }
     /** `entry` is a lone dictionary entry `{k, v}` rather than a dictionary `{k: v, ...}`. */
     | { node: 'dict'; keys: Ast[]; values: Ast[]; entry: boolean }
-    | { node: 'string'; value: string }
+    /** `invalid`: an escape that is no character, an error once the string is made. */
+    | { node: 'string'; value: string; invalid?: { reason: string; start: number; end: number } }
     | { node: 'bytestring'; bytes: number[] }
     | { node: 'number'; token: string }
     | { node: 'boolean'; value: boolean }
@@ -361,6 +362,7 @@ function parseString(stream: TokenStream): AstBody {
     return { node: 'string', value: token.slice(1, -1) };
   }
   let out = '';
+  let invalid: { reason: string; start: number; end: number } | undefined;
   let i = 1;
   for (;;) {
     const c = token[i];
@@ -378,11 +380,11 @@ function parseString(stream: TokenStream): AstBody {
       const digits = token.slice(i + 1, i + 1 + length);
       const valid = /^[0-9A-Fa-f]*/.exec(digits)![0].length;
       const code = valid === length ? parseInt(digits, 16) : 0;
-      // GLib refuses \u0000; a code point that is not a Unicode scalar value cannot be a string.
-      if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
-        throw new GVariantParseError(`invalid ${length}-character unicode escape`, start + i + 1, start + i + 1 + valid, stream.text);
-      }
-      out += String.fromCodePoint(code);
+      if (code === 0) throw new GVariantParseError(`invalid ${length}-character unicode escape`, start + i + 1, start + i + 1 + valid, stream.text);
+      if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+        // Not a character: GLib reads on and fails only when it makes the string (without saying why).
+        invalid ??= { reason: `invalid ${length}-character unicode escape`, start: start + i + 1, end: start + i + 1 + length };
+      } else out += String.fromCodePoint(code);
       i += 1 + length;
     } else {
       out += SIMPLE_ESCAPES[e] ?? e;
@@ -390,7 +392,7 @@ function parseString(stream: TokenStream): AstBody {
     }
   }
   stream.next();
-  return { node: 'string', value: out };
+  return invalid ? { node: 'string', value: out, invalid } : { node: 'string', value: out };
 }
 
 function parseByteString(stream: TokenStream): AstBody {
@@ -649,13 +651,16 @@ function isSignature(text: string): boolean {
 }
 
 function stringValue(ast: Extract<Ast, { node: 'string' }>, type: string): GVariant {
-  if (type === 's') return { kind: 'string', type, value: ast.value };
+  if (type === 's') {
+    if (ast.invalid) throw new GVariantParseError(ast.invalid.reason, ast.invalid.start, ast.invalid.end, '');
+    return { kind: 'string', type, value: ast.value };
+  }
   if (type === 'o') {
-    if (!OBJECT_PATH.test(ast.value)) throw astError(ast, 'not a valid object path');
+    if (ast.invalid || !OBJECT_PATH.test(ast.value)) throw astError(ast, 'not a valid object path');
     return { kind: 'string', type, value: ast.value };
   }
   if (type === 'g') {
-    if (!isSignature(ast.value)) throw astError(ast, 'not a valid signature');
+    if (ast.invalid || !isSignature(ast.value)) throw astError(ast, 'not a valid signature');
     return { kind: 'string', type, value: ast.value };
   }
   throw typeError(ast, type);
@@ -705,7 +710,7 @@ function strtod(text: string): { value: number; end: number; outOfRange: boolean
   const negative = literal[0] === '-';
   const body = literal.replace(/^[+-]/, '').toLowerCase();
   if (body.startsWith('inf')) return { value: negative ? -Infinity : Infinity, end: literal.length, outOfRange: false };
-  if (body === 'nan') return { value: negativeAware(NaN, negative), end: literal.length, outOfRange: false };
+  if (body === 'nan') return { value: negative ? negativeNaN() : NaN, end: literal.length, outOfRange: false };
   const parsed = body.startsWith('0x') ? hexFloat(body.slice(2)) : decimalFloat(body);
   return { value: negative ? -parsed.value : parsed.value, end: literal.length, outOfRange: parsed.outOfRange };
 }
@@ -735,19 +740,18 @@ function hexFloat(text: string): { value: number; outOfRange: boolean } {
   return { value, outOfRange: !Number.isFinite(value) };
 }
 
-const NAN_BYTES = new DataView(new ArrayBuffer(8));
+const FLOAT_BYTES = new DataView(new ArrayBuffer(8));
 
-/** NaN with the sign bit set for "-nan" (GLib prints the sign back). */
-function negativeAware(nan: number, negative: boolean): number {
-  if (!negative) return nan;
-  NAN_BYTES.setUint32(0, 0xfff80000);
-  NAN_BYTES.setUint32(4, 0);
-  return NAN_BYTES.getFloat64(0);
+/** NaN with its sign bit set, for "-nan" (GLib prints the sign back). */
+function negativeNaN(): number {
+  FLOAT_BYTES.setUint32(0, 0xfff80000);
+  FLOAT_BYTES.setUint32(4, 0);
+  return FLOAT_BYTES.getFloat64(0);
 }
 
 function signBit(x: number): boolean {
-  NAN_BYTES.setFloat64(0, x);
-  return (NAN_BYTES.getUint32(0) & 0x80000000) !== 0;
+  FLOAT_BYTES.setFloat64(0, x);
+  return (FLOAT_BYTES.getUint32(0) & 0x80000000) !== 0;
 }
 
 const INTEGER_RANGES: Record<string, { min: bigint; max: bigint }> = {
@@ -983,9 +987,9 @@ function formatG17(x: number): string {
   const sign = signBit(x) ? '-' : '';
   const abs = Math.abs(x);
   if (abs === 0) return `${sign}0`;
-  NAN_BYTES.setFloat64(0, abs);
-  const hi = NAN_BYTES.getUint32(0);
-  const lo = NAN_BYTES.getUint32(4);
+  FLOAT_BYTES.setFloat64(0, abs);
+  const hi = FLOAT_BYTES.getUint32(0);
+  const lo = FLOAT_BYTES.getUint32(4);
   const exponentBits = hi >>> 20;
   let mantissa = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
   let e2: number;

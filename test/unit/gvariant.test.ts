@@ -111,6 +111,9 @@ describe('parse errors say what and where', () => {
     ["'abc", undefined, 'unterminated string constant at column 1'],
     ["'\\u00g0'", undefined, 'invalid 4-character unicode escape at column 4'],
     ["'\\u0000'", undefined, 'invalid 4-character unicode escape at column 4'],
+    ["'\\U00110000'", undefined, 'invalid 8-character unicode escape at column 4'],
+    // an escape that is no character fails when the string is made, after the syntax
+    ["('\\U00110000' 5)", undefined, "expected ',' after first tuple element at column 15"],
     ['1x', undefined, 'invalid character in number at column 2'],
     ['08', undefined, 'invalid character in number at column 2'],
     ['0x', 'i', 'invalid character in number at column 2'],

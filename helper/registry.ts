@@ -6,6 +6,7 @@ import { distrobox } from './domains/distrobox.js';
 import { extensions } from './domains/extensions.js';
 import { flatpakApps } from './domains/flatpak.js';
 import { flatpakRemotes } from './domains/flatpak-remotes.js';
+import { gsettings } from './domains/gsettings.js';
 import { homebrew } from './domains/homebrew.js';
 import { hostBinaries } from './domains/host-binaries.js';
 import { shims } from './domains/shims.js';
@@ -16,6 +17,7 @@ export const DOMAINS: readonly Domain[] = [
   flatpakApps as Domain,
   flatpakRemotes as Domain,
   extensions as Domain,
+  gsettings as Domain,
   systemd as Domain,
   shims as Domain,
   hostBinaries as Domain,

@@ -1,7 +1,9 @@
 // The `bkt` command line. Exit codes: 0 no drift (or success), 1 drift remains,
 // 2 an error (bad arguments, unreadable manifests, a failed collection or change).
 import { Command, CommanderError } from 'commander';
+import packageJson from '../package.json' with { type: 'json' };
 import { UnknownDomain } from './engine.js';
+import { DOMAINS } from './registry.js';
 import { ManifestError } from './manifest.js';
 import { registerCheckCommand } from './commands/check.js';
 import { UsageError } from './commands/options.js';
@@ -11,7 +13,24 @@ import { registerSystemdCommands } from './commands/systemd.js';
 export function buildProgram(): Command {
   const program = new Command('bkt')
     .description('Find and resolve configuration drift between your manifests and this GNOME workstation.')
+    .version(packageJson.version)
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Domains: ${DOMAINS.map((d) => d.name).join(', ')}
+
+Examples:
+  bkt drift check                       every managed domain, human report
+  bkt drift check systemd --json        one domain, the JSON report
+  bkt drift resolve                     decide item by item on this terminal
+  bkt capture flatpak --dry-run         what capturing would write, changing nothing
+  bkt sync gsettings                    put the settings back as the manifest says
+  bkt systemd enable tuned              declare tuned.service enabled
+
+The manifests directory is --manifests DIR, else $BKT_MANIFESTS, else ./manifests.
+Exit codes: 0 no drift (or done), 1 drift remains, 2 an error.`,
+    )
     .exitOverride();
   const drift = program.command('drift').description('check and resolve drift').exitOverride();
   registerCheckCommand(drift);

@@ -131,7 +131,15 @@ function evaluateOnce(manifest: LoadedManifest<GsettingsManifest>, live: LiveGse
       expected: setting.value,
       actual: formatGVariant(key.value),
       ...(key.userSet === false ? { detail: 'the schema default' } : {}),
-      data: { schema: setting.schema, key: setting.key, type: key.info.type, default: formatGVariant(key.info.default) },
+      data: {
+        schema: setting.schema,
+        key: setting.key,
+        type: key.info.type,
+        default: formatGVariant(key.info.default),
+        // What capture writes: the manifest's own style, without type annotations the
+        // key's type already gives (`0`, not `uint32 0`); inside a variant they carry the type.
+        captured: formatGVariant(key.value, { annotate: key.info.type.includes('v') }),
+      },
     });
   });
   return { items, problems };
@@ -398,8 +406,9 @@ export const gsettings: Domain<GsettingsManifest, LiveGsettings> = {
 
   capture(item, manifest) {
     const index = manifest.value.settings.findIndex((s) => `${s.schema}.${s.key}` === item.key);
-    if (index < 0 || item.actual === undefined) return [];
-    return [{ op: 'set', path: ['settings', index, 'value'], value: item.actual }];
+    const captured = typeof item.data?.captured === 'string' ? item.data.captured : item.actual;
+    if (index < 0 || captured === undefined) return [];
+    return [{ op: 'set', path: ['settings', index, 'value'], value: captured }];
   },
 
   apply(item, manifest, env) {

@@ -76,7 +76,7 @@ describe('the real manifest', () => {
         expected: "'Bibata-Modern-Classic'",
         actual: "'Adwaita'",
         detail: 'the schema default',
-        data: { schema: 'org.gnome.desktop.interface', key: 'cursor-theme', type: 's', default: "'Adwaita'" },
+        data: { schema: 'org.gnome.desktop.interface', key: 'cursor-theme', type: 's', default: "'Adwaita'", captured: "'Adwaita'" },
       },
       {
         id: 'gsettings:org.gnome.settings-daemon.plugins.power.sleep-inactive-ac-type',
@@ -86,7 +86,7 @@ describe('the real manifest', () => {
         expected: "'nothing'",
         actual: "'suspend'",
         detail: 'the schema default',
-        data: { schema: 'org.gnome.settings-daemon.plugins.power', key: 'sleep-inactive-ac-type', type: 's', default: "'suspend'" },
+        data: { schema: 'org.gnome.settings-daemon.plugins.power', key: 'sleep-inactive-ac-type', type: 's', default: "'suspend'", captured: "'suspend'" },
       },
     ]);
   });

@@ -45,9 +45,9 @@ async function buildBkt(): Promise<void> {
   if (built.exitCode !== 0) throw new CheckCrashed(`npm run build failed (exit ${built.exitCode}):\n${built.stderr.trim()}`);
 }
 
-/** One `bkt drift check --json` process; a crash is anything but exit 0, 1 or 2 with a report on stdout. */
-async function checkOnce(desktop: Desktop, manifestsDir = desktop.manifests): Promise<{ ms: number; report: DriftReport }> {
-  const args = [BKT, 'drift', 'check', '--json', '--manifests', manifestsDir, '--root', desktop.root];
+/** One `bkt drift check [domain...] --json` process; a crash is anything but exit 0, 1 or 2 with a report on stdout. */
+async function checkOnce(desktop: Desktop, manifestsDir = desktop.manifests, domains: readonly string[] = []): Promise<{ ms: number; report: DriftReport }> {
+  const args = [BKT, 'drift', 'check', ...domains, '--json', '--manifests', manifestsDir, '--root', desktop.root];
   const run = await timeProcess(process.execPath, args, desktop.env, desktop.dir);
   const command = `bkt ${args.slice(1).join(' ')}`;
   if (run.exitCode === null || run.exitCode > 2) throw new CheckCrashed(`${command} crashed (${run.signal ?? `exit ${run.exitCode}`}):\n${run.stderr.trim()}`);
@@ -82,18 +82,29 @@ async function measure(options: Options): Promise<BenchResult> {
     progress(`timing node start and bkt drift check (${options.warmups} warm-ups, ${options.runs} runs)`);
     const empty = join(desktop.dir, 'no-manifests');
     await mkdir(empty);
-    // Rounds of node start, bkt with nothing to check, and the check, so that a busy moment weighs on all three alike.
+    // Rounds of node start, bkt with nothing to check, the check, and each domain checked alone,
+    // so that a busy moment weighs on all of them alike.
     const nodeStarts: number[] = [];
     const bktStarts: number[] = [];
     const checks: { ms: number; report: DriftReport }[] = [];
+    const alone: Record<BenchDomain, number[]> = { flatpak: [], gsettings: [], systemd: [] };
+    let registered: BenchDomain[] | undefined;
     for (let i = 0; i < options.warmups + options.runs; i++) {
       const node = await timeProcess(process.execPath, ['-e', ''], desktop.env);
       const bare = await checkOnce(desktop, empty);
       const check = await checkOnce(desktop);
+      // Only the domains this build has: naming another one is a usage error.
+      registered ??= BENCH_DOMAINS.filter((name) => name in check.report.domains);
+      const solos: [BenchDomain, DriftReport][] = [];
+      for (const name of registered) solos.push([name, (await checkOnce(desktop, desktop.manifests, [name])).report]);
       if (i < options.warmups) continue;
       nodeStarts.push(node.ms);
       bktStarts.push(bare.ms);
       checks.push(check);
+      for (const [name, report] of solos) {
+        const ms = report.domains[name]?.collect_ms;
+        if (typeof ms === 'number') alone[name].push(ms);
+      }
     }
     progress('timing the per-item way (once)');
     const items = await perItem(desktop);
@@ -112,6 +123,7 @@ async function measure(options: Options): Promise<BenchResult> {
         status: section?.status ?? 'missing',
         error: section ? section.error : `bkt has no ${name} domain in this build`,
         bkt_collect_ms: collect.length ? median(collect) : null,
+        bkt_alone_ms: alone[name].length ? median(alone[name]) : null,
         drift: section ? section.additions.length + section.removals.length + section.modifications.length : 0,
         planted: planted[name],
         per_item_ms: part.ms,

@@ -21,6 +21,10 @@ interface Options {
   warmups: number;
 }
 
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
 function parseArgs(argv: readonly string[]): Options {
   const options: Options = { json: false, runs: 15, warmups: 2 };
   for (let i = 0; i < argv.length; i++) {
@@ -28,9 +32,9 @@ function parseArgs(argv: readonly string[]): Options {
     if (arg === '--json') options.json = true;
     else if (arg === '--runs') {
       const runs = Number(argv[++i]);
-      if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a positive whole number, got ${JSON.stringify(argv[i])}`);
+      if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs: expected a positive whole number, got ${JSON.stringify(argv[i])}`);
       options.runs = runs;
-    } else throw new Error(`unknown argument ${JSON.stringify(arg)} (expected --json, --runs N)`);
+    } else throw new UsageError(`unknown argument ${JSON.stringify(arg)} (expected --json, --runs N)`);
   }
   return options;
 }
@@ -160,7 +164,7 @@ try {
 } catch (error) {
   // After Ctrl-C the cleanup, still running, exits with 130.
   if (!interrupted) {
-    const known = error instanceof CheckCrashed || error instanceof DesktopBuildFailed;
+    const known = error instanceof CheckCrashed || error instanceof DesktopBuildFailed || error instanceof UsageError;
     process.stderr.write(`bench: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
     process.exitCode = 2;
   }

@@ -14,8 +14,8 @@
 // keys are still compared. A setting for a missing schema cannot be captured
 // or applied, and calling it drift would hide that the manifest is wrong (or
 // written for another machine) behind a change the user cannot make.
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { commandOnPath } from '../command-path.js';
 import { DomainError, DomainUnavailable, type Domain, type DriftItem, type Environment, type LoadedManifest } from '../domain.js';
@@ -161,8 +161,44 @@ interface SchemaDirectory {
 }
 
 // Parsed schema files by path, kept while the file's size and time stay the
-// same, so that the live helper re-reads only what changed.
-const parsedFiles = new Map<string, { mtimeMs: number; size: number; file: SchemaFile | undefined }>();
+// same, so that the live helper re-reads only what changed. They are also kept
+// between runs in $XDG_CACHE_HOME/bkt/gschemas.json: parsing the XML is most of
+// a cold check's gsettings time, and schemas change only with packages.
+type ParsedFile = { mtimeMs: number; size: number; file: SchemaFile | undefined };
+const parsedFiles = new Map<string, ParsedFile>();
+const SCHEMA_CACHE_VERSION = 1;
+let schemaCacheLoaded = false;
+let schemaCacheDirty = false;
+
+function schemaCachePath(env: Environment): string {
+  return join(env.env.XDG_CACHE_HOME || join(env.home, '.cache'), 'bkt', 'gschemas.json');
+}
+
+async function loadSchemaCache(path: string): Promise<void> {
+  if (schemaCacheLoaded) return;
+  schemaCacheLoaded = true;
+  try {
+    const cache = JSON.parse(await readFile(path, 'utf8')) as { version?: number; files?: Record<string, ParsedFile> };
+    if (cache.version !== SCHEMA_CACHE_VERSION || !cache.files) return;
+    for (const [file, entry] of Object.entries(cache.files)) if (!parsedFiles.has(file)) parsedFiles.set(file, entry);
+  } catch {
+    // No cache yet, or an unreadable one: the files are parsed and the cache written anew.
+  }
+}
+
+/** Best effort: a cache that cannot be written only costs the next run its parse. */
+async function saveSchemaCache(path: string): Promise<void> {
+  if (!schemaCacheDirty) return;
+  schemaCacheDirty = false;
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(temporary, JSON.stringify({ version: SCHEMA_CACHE_VERSION, files: Object.fromEntries(parsedFiles) }));
+    await rename(temporary, path);
+  } catch {
+    await rm(temporary, { force: true });
+  }
+}
 
 /** Reads schema files once per check (concurrent lookups share a read) and across checks while unchanged. */
 class SchemaReader {
@@ -276,6 +312,7 @@ async function readSchemaFile(path: string): Promise<SchemaFile | undefined> {
     file = undefined;
   }
   parsedFiles.set(path, { mtimeMs: info.mtimeMs, size: info.size, file });
+  schemaCacheDirty = true;
   return file;
 }
 
@@ -347,6 +384,8 @@ async function collect(env: Environment, manifest: LoadedManifest<GsettingsManif
   const useDconf = commandOnPath('dconf', env.env) !== undefined && (env.env.GSETTINGS_BACKEND ?? 'dconf') === 'dconf';
   if (!useDconf && commandOnPath('gsettings', env.env) === undefined) throw new DomainUnavailable('neither dconf nor gsettings is installed');
 
+  const cache = schemaCachePath(env);
+  await loadSchemaCache(cache);
   const reader = new SchemaReader(directories, (env.env.XDG_CURRENT_DESKTOP ?? '').split(':').filter(Boolean));
   const schemaArgs = [...new Set(manifest.value.settings.map((s) => s.schema))];
   const ids = [...new Set(schemaArgs.map((s) => splitSchema(s).id))];
@@ -356,6 +395,7 @@ async function collect(env: Environment, manifest: LoadedManifest<GsettingsManif
     Promise.all(ids.map(async (id) => [id, await reader.keys(id, wanted.get(id)!)] as const)).then((pairs) => new Map(pairs)),
     useDconf ? dconfValues(env) : undefined,
   ]);
+  await saveSchemaCache(cache);
   const shown = useDconf
     ? undefined
     : new Map(await mapLimited(schemaArgs.filter((s) => schemas.get(splitSchema(s).id)), 4, async (s) => [s, await gsettingsValues(env, s)] as const));

@@ -1,42 +1,51 @@
-// Builds the CLI (and the helper) into dist/ with esbuild: ESM with code
-// splitting, so that what only some commands need (D-Bus, the manifest writer,
-// prompts) loads only when they run. The build goes to a fresh directory that
-// then replaces dist/, so stale chunks never pile up and a `bkt` already
-// running keeps its files.
+// Builds the command line (and the helper) into dist/ with esbuild.
+//
+// One CommonJS file, dist/bkt.cjs, because bin/bkt.mjs compiles it through
+// V8's code cache (vm.Script cachedData), which only scripts have: a check
+// then starts without parsing or compiling the code it runs. What only some
+// commands need (D-Bus, the manifest writer, prompts) is imported with
+// import(), which esbuild turns into lazily initialised modules, so it is
+// never evaluated on the path of `bkt drift check`. The build goes to a fresh
+// directory that then replaces dist/, so stale files never pile up.
 import { build } from 'esbuild';
 import { rename, rm } from 'node:fs/promises';
 
 const common = {
   bundle: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
-  outExtension: { '.js': '.mjs' },
   // jsonc-parser's UMD main hides its requires from the bundler; its ESM build does not.
   mainFields: ['module', 'main'],
   // dbus-next's optional X11 transport and abstract-socket module are never used.
   external: ['x11', 'usocket'],
-  // CommonJS dependencies bundled into ESM still call require().
-  banner: { js: "import { createRequire as __bktCreateRequire } from 'node:module'; const require = __bktCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 };
 
 const next = `dist.next-${process.pid}`;
 await build({
   ...common,
-  entryPoints: { bkt: 'helper/main.ts', 'manifest-schemas': 'build/manifest-schemas.ts' },
+  entryPoints: { bkt: 'helper/main.ts' },
   outdir: next,
-  splitting: true,
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
   sourcemap: 'linked',
-  // Whitespace and syntax only: a short parse at every start, names kept for stack traces.
+  // Whitespace and syntax only: names kept for stack traces.
   minifyWhitespace: true,
   minifySyntax: true,
+});
+// The manifests' JSON Schemas, generated from the domains' zod schemas.
+await build({
+  ...common,
+  entryPoints: { 'manifest-schemas': 'build/manifest-schemas.ts' },
+  outdir: next,
+  outExtension: { '.js': '.mjs' },
+  format: 'esm',
+  banner: { js: "import { createRequire as __bktCreateRequire } from 'node:module'; const require = __bktCreateRequire(import.meta.url);" },
 });
 const old = `dist.old-${process.pid}`;
 await rename('dist', old).catch(() => {});
 await rename(next, 'dist');
 await rm(old, { recursive: true, force: true });
 
-// The manifests' JSON Schemas, generated from the domains' zod schemas.
 const { writeManifestSchemas } = await import(new URL('../dist/manifest-schemas.mjs', import.meta.url).href);
 await writeManifestSchemas('schemas');

@@ -8,7 +8,7 @@
 // never evaluated on the path of `bkt drift check`. The build goes to a fresh
 // directory that then replaces dist/, so stale files never pile up.
 import { build } from 'esbuild';
-import { rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 
 const common = {
   bundle: true,
@@ -42,6 +42,12 @@ await build({
   format: 'esm',
   banner: { js: "import { createRequire as __bktCreateRequire } from 'node:module'; const require = __bktCreateRequire(import.meta.url);" },
 });
+// vm.Script (bin/bkt.mjs) has no loader for import(): every import() must be
+// of a bundled module, which esbuild turns into a lazy require.
+const bundled = await readFile(`${next}/bkt.cjs`, 'utf8');
+const dynamic = /\bimport\((?!\))/.exec(bundled);
+if (dynamic) throw new Error(`dist/bkt.cjs keeps a dynamic import() near: ${bundled.slice(dynamic.index - 80, dynamic.index + 40)}`);
+
 const old = `dist.old-${process.pid}`;
 await rename('dist', old).catch(() => {});
 await rename(next, 'dist');

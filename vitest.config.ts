@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 // components that need root (system: a booted systemd container).
 export default defineConfig({
   test: {
+    // Under CI, each run also writes its counts, which .ci/run sums into one closing line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: `.ci-results/${process.env.npm_lifecycle_event ?? 'vitest'}.json` }]] : ['default'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {

@@ -9,7 +9,7 @@
 //   <installation>/overrides/<id>   keyfile written by `flatpak override`
 //   <installation>/.changed   touched by flatpak after every change
 import { access, readFile } from 'node:fs/promises';
-import { constants, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readdirSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { DomainUnavailable, type Environment } from '../domain.js';
 import { inRoot } from '../environment.js';
@@ -113,15 +113,20 @@ export function deployHead(deploy: Uint8Array): { origin: string; commit: string
  * are not read). Synchronous on purpose: these are hundreds of tiny metadata
  * calls, and without the thread pool's round trips they run several times
  * faster (300 apps: 10 to 30 ms, against 60 to 90 ms with fs/promises, measured
- * on a loaded 2-core machine).
+ * on a loaded 2-core machine). Paths below the normalised app directory are
+ * concatenated, not joined: the names come from readdir (no '/', no '.' or
+ * '..'), so the result is what join gives, and normalising 1,200 paths was a
+ * tenth of the time.
  */
 export function readInstalledApps(installation: Installation): InstalledApp[] {
   const appDir = join(installation.path, 'app');
   const apps: InstalledApp[] = [];
   for (const id of subdirectories(appDir)) {
-    for (const arch of subdirectories(join(appDir, id))) {
-      for (const branch of subdirectories(join(appDir, id, arch))) {
-        const app = readDeployed(installation, id, arch, branch);
+    const idDir = `${appDir}/${id}`;
+    for (const arch of subdirectories(idDir)) {
+      const archDir = `${idDir}/${arch}`;
+      for (const branch of subdirectories(archDir)) {
+        const app = readDeployed(installation, `${archDir}/${branch}/active/deploy`, id, arch, branch);
         if (app) apps.push(app);
       }
     }
@@ -129,17 +134,31 @@ export function readInstalledApps(installation: Installation): InstalledApp[] {
   return apps;
 }
 
-function readDeployed(installation: Installation, id: string, arch: string, branch: string): InstalledApp | undefined {
-  const path = join(installation.path, 'app', id, arch, branch, 'active', 'deploy');
-  let deploy: Buffer;
+// The origin and commit open the deploy file. The origin is a remote name,
+// which ostree keeps as a directory name (at most 255 bytes), and the commit is
+// 64 hex digits, so one read of this size holds both: open/read/close instead
+// of readFileSync's open/fstat/read/close (300 apps: ~3 ms less).
+const HEAD_BYTES = 512;
+const headBuffer = Buffer.allocUnsafe(HEAD_BYTES);
+
+function readDeployHead(path: string): { origin: string; commit: string } | undefined {
+  const fd = openSync(path, 'r');
   try {
-    deploy = readFileSync(path);
+    return deployHead(headBuffer.subarray(0, readSync(fd, headBuffer, 0, HEAD_BYTES, 0)));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readDeployed(installation: Installation, path: string, id: string, arch: string, branch: string): InstalledApp | undefined {
+  let head: { origin: string; commit: string } | undefined;
+  try {
+    head = readDeployHead(path);
   } catch (error) {
     // A branch without an active deployment is half installed or half removed: flatpak does not list it either.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`cannot read ${path}: ${(error as Error).message}`);
   }
-  const head = deployHead(deploy);
   if (!head) throw new Error(`${path}: not a flatpak deploy file (no origin and commit at its start)`);
   return { id, scope: installation.scope, arch, branch, ...head };
 }

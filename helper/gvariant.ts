@@ -816,11 +816,19 @@ export function parseGVariant(text: string, type?: string): GVariant {
 
 const SIMPLE_STRING = /^(?:'[^'\\\0]*'|"[^"\\\0]*")$/;
 const SIMPLE_INTEGER = /^-?(?:0|[1-9][0-9]{0,9})$/;
+const SIMPLE_UINT32 = /^uint32 (?:0|[1-9][0-9]{0,9})$/;
+const SIMPLE_DOUBLE = /^-?(?:0|[1-9][0-9]{0,14})\.[0-9]{1,15}$/;
+/** `['a', 'b']` as g_variant_print writes a string array (no quote or backslash inside). */
+const SIMPLE_STRING_ARRAY = /^\[(?:'[^'\\\0]*'(?:, '[^'\\\0]*')*)?\]$/;
+const QUOTED_ITEM = /'([^']*)'/g;
 
 /**
  * The texts most settings hold (a plain quoted string, true or false, a small
- * decimal int32 or uint32) read without the general parser, with its result;
- * undefined for anything else.
+ * decimal int32 or uint32, `uint32 N` as dconf stores one, a plain decimal
+ * double, a list of plain strings as g_variant_print writes it) read without
+ * the general parser, with its result; undefined for anything else. A check
+ * reads thousands of these (defaults, dconf's values, the manifest's), and
+ * the general parser is most of the gsettings domain's time.
  */
 function quickParse(text: string, type: string | undefined): GVariant | undefined {
   if ((type === undefined || type === 's') && SIMPLE_STRING.test(text)) return { kind: 'string', type: 's', value: text.slice(1, -1) };
@@ -830,6 +838,19 @@ function quickParse(text: string, type: string | undefined): GVariant | undefine
     const value = Number(text) || 0;
     const range = INTEGER_RANGES[integerType]!;
     if (value >= range.min && value <= range.max) return { kind: 'integer', type: integerType, value };
+  }
+  if ((type === undefined || type === 'u') && SIMPLE_UINT32.test(text)) {
+    const value = Number(text.slice(7));
+    if (value <= INTEGER_RANGES.u!.max) return { kind: 'integer', type: 'u', value };
+  }
+  // strtod of these digits is Number's reading of them, -0 included.
+  if ((type === undefined || type === 'd') && SIMPLE_DOUBLE.test(text)) return { kind: 'double', type: 'd', value: Number(text) };
+  if (type === 'd' && SIMPLE_INTEGER.test(text)) return { kind: 'double', type: 'd', value: Number(text) };
+  // Without a type, `[]` is an error (no type to infer): left to the parser.
+  if ((type === 'as' || (type === undefined && text !== '[]')) && SIMPLE_STRING_ARRAY.test(text)) {
+    const items: GVariant[] = [];
+    for (const match of text.matchAll(QUOTED_ITEM)) items.push({ kind: 'string', type: 's', value: match[1]! });
+    return { kind: 'array', type: 'as', value: items };
   }
   return undefined;
 }

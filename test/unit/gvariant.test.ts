@@ -247,6 +247,32 @@ describe('properties', () => {
     );
   });
 
+  it('common texts read without the general parser give its values (a leading space takes the parser)', () => {
+    const reading = (text: string, type?: string) => {
+      try {
+        return parseGVariant(text, type);
+      } catch (error) {
+        return (error as GVariantParseError).reason;
+      }
+    };
+    const same = (text: string, type?: string) => expect(reading(text, type)).toEqual(reading(` ${text}`, type));
+    for (const type of ['s', 'b', 'i', 'u', 'd', 'as']) {
+      fc.assert(
+        fc.property(arbitraryValueOf(type), (value) => {
+          for (const text of [formatGVariant(value), formatGVariant(value, { annotate: false })]) {
+            same(text, type);
+            if (text !== '[]') same(text);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    }
+    for (const [text, type] of [['-0.0', 'd'], ['-0', 'd'], ['0.5', undefined], ['[]', 'as'], ["['', 'b c']", undefined], ['uint32 4294967295', 'u']] as const) same(text, type);
+    expect(Object.is(parseGVariant('-0.0', 'd').value, -0)).toBe(true);
+    expect(() => parseGVariant('[]')).toThrow(GVariantParseError);
+    expect(() => parseGVariant('uint32 4294967296')).toThrow(GVariantParseError);
+  });
+
   it('a string in either quote style is the same value', () => {
     fc.assert(
       fc.property(arbitraryValueOf('s'), (value) => {

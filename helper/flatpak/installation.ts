@@ -104,7 +104,8 @@ export function deployHead(deploy: Uint8Array): { origin: string; commit: string
   const originEnd = deploy.indexOf(0);
   const commitEnd = originEnd < 0 ? -1 : deploy.indexOf(0, originEnd + 1);
   if (originEnd <= 0 || commitEnd < 0) return undefined;
-  const text = (start: number, end: number) => Buffer.from(deploy.subarray(start, end)).toString('utf8');
+  // A view, not a copy, of the bytes to decode.
+  const text = (start: number, end: number) => Buffer.from(deploy.buffer, deploy.byteOffset + start, end - start).toString('utf8');
   return { origin: text(0, originEnd), commit: text(originEnd + 1, commitEnd) };
 }
 

@@ -6,7 +6,6 @@ import * as z from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
 import type { $ZodType } from 'zod/v4/core';
 import type { LoadedManifest } from './domain.js';
-import { quickValidate } from './quick-validate.js';
 
 // zod/mini ships no messages by default; English ones name what was expected.
 // Only English is imported: the whole z.locales would add 360 KB to every start.
@@ -74,9 +73,6 @@ export function parseManifest<M>(file: string, text: string, schema: $ZodType<M>
     if (first) throw new ManifestError(file, lineColumn(text, first.offset), '', `invalid JSON: ${describeParseError(first)}`);
     throw new ManifestError(file, undefined, '', text.trim() ? `invalid JSON: ${(error as Error).message}` : 'empty file');
   }
-  // The quick reading takes a valid manifest (most of them); zod reads the rest and says what is wrong.
-  const quick = quickValidate(schema, value);
-  if (quick) return { path: file, text, value: quick.value, positionOf };
   const result = z.safeParse(schema, value);
   if (!result.success) {
     const issue = result.error.issues[0];

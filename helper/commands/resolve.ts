@@ -24,9 +24,9 @@ export function registerResolveCommands(program: Command, drift: Command): void 
   )
     .option('--include-masked', 'also add units masked in /etc or /run that systemd-services.json does not list yet')
     .action(async (domains: string[], options: ResolveOptions) => {
-    const { resolveAll } = await import('./resolve-run.js');
-    process.exitCode = await resolveAll(domains, options, 'capture');
-  });
+      const { resolveAll } = await import('./resolve-run.js');
+      process.exitCode = await resolveAll(domains, options, 'capture');
+    });
 
   addResolveOptions(
     program

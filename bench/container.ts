@@ -50,7 +50,7 @@ export async function measureContainer(
     let status = 'missing';
     for (let i = 0; i < warmups + runs; i++) {
       const empty = await timed(container, ['true']);
-      const run = await timed(container, ['node', `${REPO_INSIDE}/bin/bkt.mjs`, 'drift', 'check', 'systemd', '--json', '--manifests', MANIFESTS_INSIDE]);
+      const run = await timed(container, ['node', `${REPO_INSIDE}/bin/bkt.cjs`, 'drift', 'check', 'systemd', '--json', '--manifests', MANIFESTS_INSIDE]);
       if (run.exitCode < 0 || run.exitCode > 2) throw new CheckCrashed(`bkt drift check systemd crashed in the container (exit ${run.exitCode}):\n${run.stderr}`);
       let report: DriftReport;
       try {

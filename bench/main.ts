@@ -13,7 +13,7 @@ import { formatHuman, formatJson, judge, type BenchResult, type DomainResult } f
 import { ISSUE_SIZE, plantedDrift } from './synthetic.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-const BKT = join(REPO, 'bin', 'bkt.mjs');
+const BKT = join(REPO, 'bin', 'bkt.cjs');
 
 interface Options {
   json: boolean;

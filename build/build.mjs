@@ -1,6 +1,6 @@
 // Builds the command line (and the helper) into dist/ with esbuild.
 //
-// One CommonJS file, dist/bkt.cjs, because bin/bkt.mjs compiles it through
+// One CommonJS file, dist/bkt.cjs, because bin/bkt.cjs compiles it through
 // V8's code cache (vm.Script cachedData), which only scripts have: a check
 // then starts without parsing or compiling the code it runs. What only some
 // commands need (D-Bus, the manifest writer, prompts) is imported with
@@ -42,7 +42,7 @@ await build({
   format: 'esm',
   banner: { js: "import { createRequire as __bktCreateRequire } from 'node:module'; const require = __bktCreateRequire(import.meta.url);" },
 });
-// vm.Script (bin/bkt.mjs) has no loader for import(): every import() must be
+// vm.Script (bin/bkt.cjs) has no loader for import(): every import() must be
 // of a bundled module, which esbuild turns into a lazy require.
 const bundled = await readFile(`${next}/bkt.cjs`, 'utf8');
 const dynamic = /\bimport\((?!\))/.exec(bundled);

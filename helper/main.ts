@@ -1,4 +1,4 @@
-// The bundle's entry: bin/bkt.mjs loads it (through V8's code cache) and runs main.
+// The bundle's entry: bin/bkt.cjs loads it (through V8's code cache) and runs main.
 //
 // zod's own schema compiler goes first, before any module builds a schema: it
 // compiles each manifest schema on its first parse, which validates a

@@ -42,7 +42,7 @@ export class CommandFailed extends Error {
  * Node's own child_process rather than execa: this runs on every check
  * (`dconf dump`), and execa measured 25-30 ms per check here to load and start
  * (execFile: 7 ms), against a bar of 150 ms for the whole check. Imported
- * statically: bin/bkt.mjs runs the bundle as a vm.Script, where a dynamic
+ * statically: bin/bkt.cjs runs the bundle as a vm.Script, where a dynamic
  * import() of a builtin fails ("A dynamic import callback was not specified").
  */
 export const runProcess: Runner = async (file, args, options = {}) => {

@@ -1,4 +1,4 @@
-// Runs the real `bkt` command (bin/bkt.mjs over dist/) as a user would.
+// Runs the real `bkt` command (bin/bkt.cjs over dist/) as a user would.
 import { execa } from 'execa';
 import { mkdtemp, mkdir, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const FIXTURES = resolve(REPO, '../shared/fixtures/bootc-manifests');
-const BKT = join(REPO, 'bin/bkt.mjs');
+const BKT = join(REPO, 'bin/bkt.cjs');
 
 export interface BktResult {
   stdout: string;

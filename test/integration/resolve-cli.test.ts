@@ -125,7 +125,7 @@ describe('bkt drift resolve', () => {
   });
 
   it('asks item by item on a real terminal: capture, apply, ignore, and reports what remains', async () => {
-    const terminal = new Terminal([process.execPath, join(REPO, 'bin/bkt.mjs'), 'drift', 'resolve', '--manifests', manifests], { ...home.env, NO_COLOR: '1' });
+    const terminal = new Terminal([process.execPath, join(REPO, 'bin/bkt.cjs'), 'drift', 'resolve', '--manifests', manifests], { ...home.env, NO_COLOR: '1' });
     await terminal.waitFor('[1/3] + shims: cargo (runs cargo, not in manifest)');
     await terminal.waitFor('[c]apture  [a]pply  [s]kip  [i]gnore  [q]uit');
     await terminal.type('i\r');
@@ -143,7 +143,7 @@ describe('bkt drift resolve', () => {
   });
 
   it('skipping leaves the drift and the exit code says so', async () => {
-    const terminal = new Terminal([process.execPath, join(REPO, 'bin/bkt.mjs'), 'drift', 'resolve', '--manifests', manifests], { ...home.env, NO_COLOR: '1' });
+    const terminal = new Terminal([process.execPath, join(REPO, 'bin/bkt.cjs'), 'drift', 'resolve', '--manifests', manifests], { ...home.env, NO_COLOR: '1' });
     await terminal.waitFor('[1/3]');
     await terminal.type('s\r');
     await terminal.waitFor('[2/3]');

@@ -64,7 +64,7 @@ describe.skipIf(unavailable !== undefined)('systemd drift on a booted container'
   }
 
   function bkt(args: string[], user?: number) {
-    return container.exec(['node', `${REPO_INSIDE}/bin/bkt.mjs`, ...args], { user, env: { NO_COLOR: '1' } });
+    return container.exec(['node', `${REPO_INSIDE}/bin/bkt.cjs`, ...args], { user, env: { NO_COLOR: '1' } });
   }
 
   it('the incident: a masked tuned.service is drift; sync unmasks and enables it; then no drift', async () => {
@@ -176,7 +176,7 @@ describe.skipIf(unavailable !== undefined)('systemd drift on a booted container'
     const dir = await manifest({ 'tuned.service': 'enabled', 'bkt-a.service': 'enabled', 'bkt-inst@one.service': 'disabled' });
     await sh('systemctl mask tuned && systemctl mask --runtime bkt-a');
     const inside = await bkt(['drift', 'check', 'systemd', '-m', dir]);
-    const host = await execa(process.execPath, [join(REPO, 'bin/bkt.mjs'), 'drift', 'check', 'systemd', '--root', container.tree, '-m', join(container.tree, dir)], {
+    const host = await execa(process.execPath, [join(REPO, 'bin/bkt.cjs'), 'drift', 'check', 'systemd', '--root', container.tree, '-m', join(container.tree, dir)], {
       reject: false,
       env: { ...process.env, NO_COLOR: '1' },
     });

@@ -1,18 +1,19 @@
 #!/usr/bin/env node
-// The `bkt` command. It runs dist/bkt.cjs (written by `npm install` or `npm run
+'use strict';
+// The `bkt` command (CommonJS: Node starts a CommonJS entry ~10 ms sooner than
+// an ES module, measured). It runs dist/bkt.cjs (written by `npm install` or `npm run
 // build`) through V8's code cache: the compiled code of a run is kept in
 // $XDG_CACHE_HOME/bkt/ and reused while the bundle and Node stay the same, so
 // that a check does not spend its first 20-40 ms parsing and compiling.
 // (v8-compile-cache creates its cache before the code runs, which leaves out
 // every function compiled lazily during the run: most of them.)
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire, Module } from 'node:module';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { Module } = require('node:module');
+const { homedir } = require('node:os');
+const { dirname, join } = require('node:path');
+const vm = require('node:vm');
 
-const bundle = fileURLToPath(new URL('../dist/bkt.cjs', import.meta.url));
+const bundle = join(__dirname, '..', 'dist', 'bkt.cjs');
 let source;
 let stamp;
 try {
@@ -34,11 +35,14 @@ try {
 }
 
 const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
-const module = { exports: {} };
-script.runInThisContext().call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
-process.exitCode = await module.exports.main(process.argv);
+const bundled = { exports: {} };
+script.runInThisContext().call(bundled.exports, bundled.exports, require, bundled, bundle, dirname(bundle));
+bundled.exports.main(process.argv).then((code) => {
+  process.exitCode = code;
+  if (cachedData === undefined || script.cachedDataRejected) writeCache();
+});
 
-if (cachedData === undefined || script.cachedDataRejected) {
+function writeCache() {
   // After the run, so that the functions it compiled are in the cache; a cache
   // that cannot be written only costs the next run its compile.
   try {

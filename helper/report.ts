@@ -117,6 +117,17 @@ export const colorStyle: Style = {
   warn: sgr('1;31'),
 };
 
+const MARKS: Record<DriftKind, (style: Style) => string> = {
+  addition: (style) => style.added('+'),
+  removal: (style) => style.removed('-'),
+  modification: (style) => style.changed('~'),
+};
+
+/** An item's first line, as the report and the resolve prompt show it: `+ key (detail)`. */
+export function itemHeadline(kind: DriftKind, label: string, detail: string | undefined, style: Style): string {
+  return `${MARKS[kind](style)} ${label}${detail ? ` ${style.dim(`(${detail})`)}` : ''}`;
+}
+
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The RFC's human report: `+`, `-`, `~` lines grouped by domain, then a summary. */
@@ -133,16 +144,11 @@ export function formatHuman(report: DriftReport, style: Style = plainStyle): str
     if (section.status === 'error') {
       for (const message of (section.error ?? 'error').split('\n')) lines.push(`  ${style.warn('error:')} ${message}`);
     }
-    for (const item of section.additions) {
-      lines.push(`  ${style.added('+')} ${item.key}${item.detail ? ` ${style.dim(`(${item.detail})`)}` : ''}`);
-    }
-    for (const item of section.removals) {
-      lines.push(`  ${style.removed('-')} ${item.key}${item.detail ? ` ${style.dim(`(${item.detail})`)}` : ''}`);
-    }
-    for (const item of section.modifications) {
-      lines.push(`  ${style.changed('~')} ${item.key}${item.detail ? ` ${style.dim(`(${item.detail})`)}` : ''}`);
-      lines.push(`    manifest: ${item.expected ?? ''}`);
-      lines.push(`    current:  ${item.actual ?? ''}`);
+    for (const kind of Object.keys(KIND_LIST) as DriftKind[]) {
+      for (const item of section[KIND_LIST[kind]]) {
+        lines.push(`  ${itemHeadline(kind, item.key, item.detail, style)}`);
+        if (kind === 'modification') lines.push(`    manifest: ${item.expected ?? ''}`, `    current:  ${item.actual ?? ''}`);
+      }
     }
     lines.push('');
   }

@@ -5,7 +5,7 @@ import picomatch from 'picomatch';
 import { ignoreFilesFor, runCheck, type CheckResult } from '../engine.js';
 import type { DriftItem, Environment, LoadedManifest } from '../domain.js';
 import { journalFileFor } from '../journal.js';
-import { colorStyle, exitCodeOf, plainStyle, type Style } from '../report.js';
+import { colorStyle, exitCodeOf, itemHeadline, plainStyle, type Style } from '../report.js';
 import {
   describeStep,
   executeStep,
@@ -86,8 +86,7 @@ function confirmer(options: ResolveOptions): (question: string) => Promise<boole
 }
 
 function formatItem(item: DriftItem, style: Style): string {
-  const mark = item.kind === 'addition' ? style.added('+') : item.kind === 'removal' ? style.removed('-') : style.changed('~');
-  const lines = [`${mark} ${item.domain}: ${item.key}${item.detail ? ` ${style.dim(`(${item.detail})`)}` : ''}`];
+  const lines = [itemHeadline(item.kind, `${item.domain}: ${item.key}`, item.detail, style)];
   if (item.kind === 'modification') lines.push(`    manifest: ${item.expected ?? ''}`, `    current:  ${item.actual ?? ''}`);
   else if (item.kind === 'removal' && item.expected) lines.push(`    manifest: ${item.expected}`);
   else if (item.kind === 'addition' && item.actual) lines.push(`    current:  ${item.actual}`);

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import type { Domain, DriftItem, Environment, LoadedManifest, Operation } from './domain.js';
 import { DOMAINS } from './registry.js';
 import { ruleFor } from './ignore.js';
-import { loadManifest, parseManifest } from './manifest.js';
+import { parseManifest } from './manifest.js';
 import { appendLine, applyEdits } from './manifest-writer.js';
 import { recordResolution } from './journal.js';
 
@@ -16,6 +16,8 @@ export interface Step {
   action: Action;
   /** The manifest file the item belongs to (capture and apply read it). */
   manifestPath: string;
+  /** The manifest's text when the step was planned: what apply's operations were computed from, kept for undo. */
+  manifestText: string;
   /** For apply: the operations, or why the domain cannot apply here. */
   operations?: Operation[];
   unsupported?: string;
@@ -43,7 +45,7 @@ export function planStep(
   env: Environment,
   ignoreFile: string,
 ): Step {
-  const step: Step = { item, action, manifestPath: manifest.path };
+  const step: Step = { item, action, manifestPath: manifest.path, manifestText: manifest.text };
   if (action === 'apply') {
     const result = domainOf(item).apply(item, manifest, env);
     if ('unsupported' in result) step.unsupported = result.unsupported;
@@ -109,12 +111,11 @@ export async function executeStep(step: Step, options: ExecuteOptions): Promise<
         return 'declined';
       }
     }
-    const manifest = await loadManifest(step.manifestPath, domain.schema);
     for (const op of operations) {
       await op.run(options.env);
       options.log(`✓ ${op.verb} ${op.target}`);
     }
-    await recordResolution(options.journalFile, { action: 'apply', item, file: step.manifestPath, manifestText: manifest?.text ?? '' });
+    await recordResolution(options.journalFile, { action: 'apply', item, file: step.manifestPath, manifestText: step.manifestText });
     return 'done';
   } catch (error) {
     options.log(`✗ ${step.action === 'apply' ? 'Apply' : step.action === 'capture' ? 'Capture' : 'Ignore'} ${item.id} failed: ${(error as Error).message}`);

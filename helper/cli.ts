@@ -7,6 +7,7 @@ import { DOMAINS } from './registry.js';
 import { ManifestError } from './manifest.js';
 import { registerCheckCommand } from './commands/check.js';
 import { UsageError } from './commands/options.js';
+import { writeOutput } from './output.js';
 import { registerResolveCommands } from './commands/resolve.js';
 import { registerSystemdCommands } from './commands/systemd.js';
 
@@ -50,7 +51,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     const known = error instanceof UsageError || error instanceof ManifestError || error instanceof UnknownDomain;
-    process.stderr.write(`bkt: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
+    writeOutput(`bkt: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`, 2);
     return 2;
   }
 }

@@ -1,7 +1,7 @@
 // The edge to external programs. Every domain gets a Runner from its
 // Environment so that the command line, the helper and the tests share one way
 // of starting processes, with errors that name the command.
-import { execFile, type ExecFileException } from 'node:child_process';
+import type { ExecFileException } from 'node:child_process';
 
 export interface RunResult {
   stdout: string;
@@ -41,15 +41,16 @@ export class CommandFailed extends Error {
 /**
  * Node's own child_process rather than execa: this runs on every check
  * (`dconf dump`), and execa measured 25-30 ms per check here to load and start
- * (execFile: 7 ms), against a bar of 150 ms for the whole check. Imported
- * statically: bin/bkt.cjs runs the bundle as a vm.Script, where a dynamic
- * import() of a builtin fails ("A dynamic import callback was not specified").
+ * (execFile: 7 ms), against a bar of 150 ms for the whole check. Loaded on
+ * the first run, with process.getBuiltinModule: a check that starts no process
+ * does not load child_process and the stream modules under it (~5 ms), and
+ * bin/bkt.cjs runs the bundle as a vm.Script, where import() has no loader.
  */
 export const runProcess: Runner = async (file, args, options = {}) => {
   const command = [file, ...args].join(' ');
   const timeout = options.timeoutMs ?? 60_000;
   return new Promise<RunResult>((resolve, reject) => {
-    const child = execFile(
+    const child = process.getBuiltinModule('node:child_process').execFile(
       file,
       args,
       { env: options.env ?? process.env, timeout, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },

@@ -2,15 +2,12 @@
 import type { Command } from 'commander';
 import { runCheck } from '../engine.js';
 import { colorStyle, exitCodeOf, formatHuman, formatUnusedRules, plainStyle } from '../report.js';
+import { useColor, writeOutput } from '../output.js';
 import { addManifestOptions, environmentFor, resolveManifestsDir, type ManifestOptions } from './options.js';
 
 interface CheckOptions extends ManifestOptions {
   json?: boolean;
   unusedIgnores?: boolean;
-}
-
-export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
-  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
 }
 
 export function registerCheckCommand(drift: Command): void {
@@ -27,10 +24,10 @@ export function registerCheckCommand(drift: Command): void {
       const environment = await environmentFor(options);
       const { report } = await runCheck({ manifestsDir, environment, domains });
       if (options.json) {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        writeOutput(`${JSON.stringify(report, null, 2)}\n`);
       } else {
-        process.stdout.write(formatHuman(report, useColor() ? colorStyle : plainStyle));
-        if (options.unusedIgnores) process.stdout.write(formatUnusedRules(report));
+        writeOutput(formatHuman(report, useColor() ? colorStyle : plainStyle));
+        if (options.unusedIgnores) writeOutput(formatUnusedRules(report));
       }
       process.exitCode = exitCodeOf(report);
     });

@@ -17,7 +17,7 @@ import {
   type Step,
   type StepOutcome,
 } from '../resolve.js';
-import { useColor } from './check.js';
+import { useColor } from '../output.js';
 import { environmentFor, resolveManifestsDir, UsageError, type ManifestOptions } from './options.js';
 
 export interface ResolveOptions extends ManifestOptions {

@@ -1,7 +1,8 @@
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { bkt, copyFixtures, parseReport, tempHome } from '../harness/cli.js';
+import { execa } from 'execa';
+import { REPO, bkt, copyFixtures, parseReport, tempHome } from '../harness/cli.js';
 
 let home: { dir: string; env: NodeJS.ProcessEnv };
 let manifests: string;
@@ -131,6 +132,18 @@ describe('bad input', () => {
     const option = await bkt(['drift', 'check', '--frobnicate'], home.env);
     expect(option.exitCode).toBe(2);
     expect(option.stderr).toContain("unknown option '--frobnicate'");
+  });
+
+  it('writes a large report whole, and stops quietly when its reader goes away', async () => {
+    for (let n = 0; n < 2000; n++) await writeShim(`extra-tool-${n}`, `extra-tool-${n}`);
+    const whole = await bkt(['drift', 'check', '--json', '--manifests', manifests], home.env);
+    expect(whole.exitCode).toBe(1);
+    expect(parseReport(whole.stdout).domains.shims.additions).toHaveLength(2000);
+
+    const script = `"${process.execPath}" bin/bkt.cjs drift check --json --manifests "${manifests}" | head -c 1 >/dev/null; echo "exit \${PIPESTATUS[0]}"`;
+    const piped = await execa('bash', ['-c', script], { env: { ...process.env, ...home.env }, reject: false, cwd: REPO });
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toBe('exit 1');
   });
 
   it('finds the manifests through $BKT_MANIFESTS', async () => {

@@ -29,6 +29,8 @@ export interface Environment {
   xdgConfigHome: string;
   xdgDataHome: string;
   xdgDataDirs: string[];
+  /** Where bkt keeps what it can read again ($XDG_CACHE_HOME/bkt). */
+  cacheDir: string;
   /** An offline root tree (`--root DIR`), or '/' for the live system. */
   root: string;
   /** Process environment handed to child processes. */

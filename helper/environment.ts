@@ -13,6 +13,7 @@ export function environmentFrom(env: NodeJS.ProcessEnv = process.env, options: {
     xdgConfigHome: env.XDG_CONFIG_HOME || join(home, '.config'),
     xdgDataHome: env.XDG_DATA_HOME || join(home, '.local/share'),
     xdgDataDirs: dataDirs,
+    cacheDir: join(env.XDG_CACHE_HOME || join(home, '.cache'), 'bkt'),
     root: resolve(options.root ?? '/'),
     env,
     run: options.run ?? runProcess,

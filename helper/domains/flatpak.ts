@@ -21,7 +21,7 @@ import {
   existingInstallations,
   installationOf,
   installations,
-  readInstalledApps,
+  readInstalledAppsCached,
   readOverridesFile,
   scopeOption,
   type InstalledApp,
@@ -313,7 +313,7 @@ export const flatpakApps: Domain<FlatpakApps, LiveApps> = {
   async collect(env, manifest) {
     const present = await existingInstallations(env);
     const withOverrides = manifest.value.apps.filter((entry) => entry.overrides !== undefined);
-    const apps = present.flatMap(readInstalledApps);
+    const apps = readInstalledAppsCached(present, env.cacheDir);
     const texts = await Promise.all(withOverrides.map((entry) => readOverridesFile(installationOf(env, entry.scope), entry.id)));
     const overrides = new Map<string, string[]>();
     withOverrides.forEach((entry, index) => overrides.set(overridesKey(entry.scope, entry.id), overrideOptions(texts[index] ?? '')));

@@ -9,7 +9,7 @@
 //   <installation>/overrides/<id>   keyfile written by `flatpak override`
 //   <installation>/.changed   touched by flatpak after every change
 import { access, readFile } from 'node:fs/promises';
-import { closeSync, constants, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { DomainUnavailable, type Environment } from '../domain.js';
 import { inRoot } from '../environment.js';
@@ -129,6 +129,82 @@ export function readInstalledApps(installation: Installation): InstalledApp[] {
       for (const branch of subdirectories(archDir)) {
         const app = readDeployed(installation, `${archDir}/${branch}/active/deploy`, id, arch, branch);
         if (app) apps.push(app);
+      }
+    }
+  }
+  return apps;
+}
+
+// ---------------------------------------------------------------------------
+// The apps of the last scan, kept between checks
+
+/**
+ * What says an installation is as it was: flatpak touches `<installation>/.changed`
+ * at the end of every install, update, uninstall and remote change (it is what
+ * FlatpakInstallation's own monitor watches), and `app/` changes when an app
+ * directory comes or goes by any other hand.
+ */
+function stampOf(installation: Installation): string | undefined {
+  try {
+    const changed = statSync(join(installation.path, '.changed'), { bigint: true });
+    const apps = statSync(join(installation.path, 'app'), { bigint: true });
+    // A file time within the last seconds may yet be shared by a change still to come
+    // (file times move in clock ticks): such a scan is not kept ("racily clean", as git says).
+    const newest = changed.mtimeNs > apps.mtimeNs ? changed.mtimeNs : apps.mtimeNs;
+    if (BigInt(Date.now() - RACY_MS) * 1_000_000n < newest) return undefined;
+    return [changed.ino, changed.mtimeNs, changed.ctimeNs, apps.ino, apps.mtimeNs, apps.ctimeNs].join(':');
+  } catch {
+    return undefined;
+  }
+}
+
+const RACY_MS = 2_000;
+const APPS_CACHE_VERSION = 1;
+type AppsCache = { version: number; installations: Record<string, { stamp: string; apps: InstalledApp[] }> };
+
+function readAppsCache(file: string): AppsCache {
+  try {
+    const cache = JSON.parse(readFileSync(file, 'utf8')) as AppsCache;
+    if (cache.version === APPS_CACHE_VERSION && typeof cache.installations === 'object') return cache;
+  } catch {
+    // No cache yet, or an unreadable one: scanned anew.
+  }
+  return { version: APPS_CACHE_VERSION, installations: {} };
+}
+
+/**
+ * readInstalledApps for each installation, through `cacheDir`/flatpak-apps.json:
+ * an installation whose stamp is unchanged since its last scan is not scanned
+ * again (300 apps: ~1,500 file system calls, 15-20 ms of a check, replaced by
+ * two stats). A cache that cannot be written only costs the next check a scan.
+ */
+export function readInstalledAppsCached(present: Installation[], cacheDir: string): InstalledApp[] {
+  const file = join(cacheDir, 'flatpak-apps.json');
+  const cache = readAppsCache(file);
+  let changed = false;
+  const apps = present.flatMap((installation) => {
+    const stamp = stampOf(installation);
+    const kept = cache.installations[installation.path];
+    if (stamp !== undefined && kept?.stamp === stamp) return kept.apps;
+    const scanned = readInstalledApps(installation);
+    if (stamp !== undefined) {
+      cache.installations[installation.path] = { stamp, apps: scanned };
+      changed = true;
+    }
+    return scanned;
+  });
+  if (changed) {
+    const temporary = `${file}.${process.pid}.tmp`;
+    try {
+      mkdirSync(cacheDir, { recursive: true });
+      writeFileSync(temporary, JSON.stringify(cache));
+      renameSync(temporary, file);
+    } catch {
+      // A read-only or full cache directory, or none at all.
+      try {
+        rmSync(temporary, { force: true });
+      } catch {
+        // nothing was written
       }
     }
   }

@@ -1,7 +1,7 @@
 // The flatpak domains against real flatpak installations, built offline (see
 // test/harness/flatpak.ts): a user installation in a temp home and a system
 // installation in a temp FLATPAK_SYSTEM_DIR, changed with the real `flatpak`.
-import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DomainUnavailable, type Domain, type DriftItem, type Environment, type LoadedManifest, type Operation } from '../../helper/domain.js';
@@ -247,6 +247,61 @@ describe('the real manifests on this machine', () => {
       `one: file://${world.repo} (system), file://${world.repo} (user)`,
       `two: file://${world.repo} (system), file://${world.repo} (user)`,
     ]);
+  });
+});
+
+describe('the installed apps kept between checks', () => {
+  const cacheFile = () => join(world.env.XDG_CACHE_HOME!, 'bkt', 'flatpak-apps.json');
+  // An installation nobody has changed for a minute: its scan is kept.
+  const settle = async () => {
+    const past = new Date(Date.now() - 60_000);
+    await utimes(join(world.userDir, '.changed'), past, past);
+    await utimes(join(world.userDir, 'app'), past, past);
+  };
+  const keptIds = async () => {
+    const cache = JSON.parse(await readFile(cacheFile(), 'utf8')) as { installations: Record<string, { apps: { id: string; origin: string }[] }> };
+    return cache.installations[world.userDir]?.apps.map((a) => `${a.id} ${a.origin}`) ?? [];
+  };
+
+  it('sees every change flatpak makes after a check kept the scan', async () => {
+    await install('user', 'one', 'org.example.Hello//stable');
+    await settle();
+    expect(await check(flatpakApps, apps([hello()]))).toEqual([]);
+    expect(await keptIds()).toEqual(['org.example.Hello one']);
+
+    await install('user', 'two', 'org.example.Extra//stable');
+    expect((await check(flatpakApps, apps([hello()]))).map((i) => `${i.kind} ${i.key}`)).toEqual(['addition org.example.Extra']);
+
+    await settle();
+    await check(flatpakApps, apps([hello()]));
+    await world.flatpak(['uninstall', '--user', '--noninteractive', '-y', 'org.example.Extra//stable']);
+    expect(await check(flatpakApps, apps([hello()]))).toEqual([]);
+
+    // Installed again from the other remote: the app directory stays, flatpak's .changed moves.
+    await settle();
+    await check(flatpakApps, apps([hello()]));
+    await world.flatpak(['install', '--user', '--noninteractive', '-y', '--reinstall', 'two', 'org.example.Hello//stable']);
+    expect((await check(flatpakApps, apps([hello()]))).map((i) => `${i.kind} ${i.key} ${i.actual}`)).toEqual(['modification org.example.Hello two/stable (user)']);
+  });
+
+  it('sees an app directory removed by hand, without flatpak', async () => {
+    await install('user', 'one', 'org.example.Hello//stable');
+    await settle();
+    await check(flatpakApps, apps([hello()]));
+    expect(await keptIds()).toEqual(['org.example.Hello one']);
+    await rm(join(world.userDir, 'app', 'org.example.Hello'), { recursive: true });
+    expect((await check(flatpakApps, apps([hello()]))).map((i) => `${i.kind} ${i.key}`)).toEqual(['removal org.example.Hello']);
+  });
+
+  it('keeps nothing while the installation changed in the last seconds, and works without a cache directory', async () => {
+    await install('user', 'one', 'org.example.Hello//stable');
+    expect(await check(flatpakApps, apps([hello()]))).toEqual([]);
+    await expect(readFile(cacheFile(), 'utf8')).rejects.toThrow(/ENOENT/);
+
+    await settle();
+    await rm(join(world.env.XDG_CACHE_HOME!, 'bkt'), { recursive: true, force: true });
+    await writeFile(join(world.env.XDG_CACHE_HOME!, 'bkt'), 'a file where the cache directory would be');
+    expect(await check(flatpakApps, apps([]))).toEqual([expect.objectContaining({ kind: 'addition', key: 'org.example.Hello' })]);
   });
 });
 

@@ -2,7 +2,7 @@
 // times `bkt drift check --json` on it (whole process, Node start included)
 // and the per-item way side by side, and prints both and the ratio.
 // Exit 0 whatever the numbers; 2 when the check crashes or the desktop cannot be built.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DriftReport } from '../helper/report.js';
 import { buildDesktop, DesktopBuildFailed, type Desktop } from './desktop.js';
@@ -50,9 +50,14 @@ async function buildBkt(): Promise<void> {
 }
 
 /** One `bkt drift check [domain...] --json` process; a crash is anything but exit 0, 1 or 2 with a report on stdout. */
-async function checkOnce(desktop: Desktop, manifestsDir = desktop.manifests, domains: readonly string[] = []): Promise<{ ms: number; report: DriftReport }> {
+async function checkOnce(
+  desktop: Desktop,
+  manifestsDir = desktop.manifests,
+  domains: readonly string[] = [],
+  env: NodeJS.ProcessEnv = desktop.env,
+): Promise<{ ms: number; report: DriftReport }> {
   const args = [BKT, 'drift', 'check', ...domains, '--json', '--manifests', manifestsDir, '--root', desktop.root];
-  const run = await timeProcess(process.execPath, args, desktop.env, desktop.dir);
+  const run = await timeProcess(process.execPath, args, env, desktop.dir);
   const command = `bkt ${args.slice(1).join(' ')}`;
   if (run.exitCode === null || run.exitCode > 2) throw new CheckCrashed(`${command} crashed (${run.signal ?? `exit ${run.exitCode}`}):\n${run.stderr.trim()}`);
   let report: DriftReport;
@@ -91,12 +96,14 @@ async function measure(options: Options): Promise<BenchResult> {
     const nodeStarts: number[] = [];
     const bktStarts: number[] = [];
     const checks: { ms: number; report: DriftReport }[] = [];
+    const firstChecks: number[] = [];
     const alone: Record<BenchDomain, number[]> = { flatpak: [], gsettings: [], systemd: [] };
     let registered: BenchDomain[] | undefined;
     for (let i = 0; i < options.warmups + options.runs; i++) {
       const node = await timeProcess(process.execPath, ['-e', ''], desktop.env);
       const bare = await checkOnce(desktop, empty);
       const check = await checkOnce(desktop);
+      const first = await checkOnce(desktop, desktop.manifests, [], { ...desktop.env, XDG_CACHE_HOME: await mkdtemp(join(desktop.dir, 'cache-')) });
       // Only the domains this build has: naming another one is a usage error.
       registered ??= BENCH_DOMAINS.filter((name) => name in check.report.domains);
       const solos: [BenchDomain, DriftReport][] = [];
@@ -105,6 +112,7 @@ async function measure(options: Options): Promise<BenchResult> {
       nodeStarts.push(node.ms);
       bktStarts.push(bare.ms);
       checks.push(check);
+      firstChecks.push(first.ms);
       for (const [name, report] of solos) {
         const ms = report.domains[name]?.collect_ms;
         if (typeof ms === 'number') alone[name].push(ms);
@@ -139,6 +147,7 @@ async function measure(options: Options): Promise<BenchResult> {
     return {
       check_ms: checkMs,
       check_min_ms: Math.min(...checks.map((c) => c.ms)),
+      check_first_ms: median(firstChecks),
       node_start_ms: median(nodeStarts),
       bkt_start_ms: median(bktStarts),
       per_item_ms: perItemMs,

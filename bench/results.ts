@@ -37,6 +37,12 @@ export interface ContainerResult {
 export interface BenchResult {
   check_ms: number;
   check_min_ms: number;
+  /**
+   * Median wall ms of the same check with an empty cache directory: the first
+   * check after installing bkt, with no compiled code, parsed schemas or
+   * flatpak scan kept from an earlier one.
+   */
+  check_first_ms: number;
   /** Median wall ms of `node -e ''`. */
   node_start_ms: number;
   /** Median wall ms of `bkt drift check --json` on an empty manifests directory: Node start and loading bkt, no domain. */
@@ -90,6 +96,7 @@ export function formatHuman(result: BenchResult): string {
   lines.push(
     `check: ${r1(result.check_ms)} ms (median of ${result.runs}, min ${r1(result.check_min_ms)}), per-item: ${r1(result.per_item_ms)} ms (run once), ratio: ${r1(result.ratio)}x`,
   );
+  lines.push(`first check (empty cache directory): ${r1(result.check_first_ms)} ms (median of ${result.runs})`);
   const c = result.container;
   lines.push(
     c.skipped

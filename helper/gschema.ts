@@ -174,21 +174,14 @@ export function rangeDescription(info: Pick<KeyInfo, 'range' | 'choices'>): stri
 }
 
 /**
- * The value GSettings shows for a key, given the text dconf holds for it (or
+ * The value GSettings shows for a key, given the value dconf holds for it (or
  * nothing): a stored value of another type, or out of range and no alias,
  * counts as unset, as g_settings_read_from_backend does.
  */
-export function effectiveValue(info: KeyInfo, stored: string | undefined): { value: GVariant; userSet: boolean } {
-  if (stored === undefined) return { value: info.default, userSet: false };
-  let value: GVariant;
-  try {
-    value = parseGVariant(stored);
-  } catch {
-    return { value: info.default, userSet: false };
-  }
-  if (value.type !== info.type) return { value: info.default, userSet: false };
-  if (inRange(info, value)) return { value, userSet: true };
-  const fixed = withAliases(info, value);
+export function effectiveValue(info: KeyInfo, stored: GVariant | undefined): { value: GVariant; userSet: boolean } {
+  if (stored === undefined || stored.type !== info.type) return { value: info.default, userSet: false };
+  if (inRange(info, stored)) return { value: stored, userSet: true };
+  const fixed = withAliases(info, stored);
   return fixed && inRange(info, fixed) ? { value: fixed, userSet: true } : { value: info.default, userSet: false };
 }
 

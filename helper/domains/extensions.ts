@@ -16,9 +16,10 @@ import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { commandOnPath } from '../command-path.js';
+import { DconfError, openDconf } from '../dconf/database.js';
 import { DomainError, DomainUnavailable, type Domain, type DriftItem, type Environment, type ManifestEdit, type Operation } from '../domain.js';
 import { formatGVariant, parseGVariant } from '../gvariant.js';
-import { CommandFailed, CommandNotFound, type RunResult } from '../run.js';
+import { CommandFailed, CommandNotFound } from '../run.js';
 
 const Uuid = z.string().check(z.regex(/^[^/\s]+$/, 'an extension uuid has no spaces or slashes'));
 const Extension = z.union([Uuid, z.looseObject({ id: Uuid, enabled: z.optional(z.boolean()) })]);
@@ -91,27 +92,28 @@ async function gsettingsGet(env: Environment, key: Key): Promise<string[]> {
 }
 
 /**
- * The two keys, or why they cannot be read. dconf reads its databases directly
- * (no bus, no shell); a key dconf holds no value for has the schema's default,
- * vendor overrides included, which only gsettings knows. `found` is false when
- * nothing on this machine holds or defines the keys.
+ * The two keys, or why they cannot be read. dconf's databases are read
+ * directly (no bus, no shell); a key dconf holds no value for has the schema's
+ * default, vendor overrides included, which only gsettings knows. `found` is
+ * false when nothing on this machine holds or defines the keys.
  */
 async function readKeys(env: Environment): Promise<{ lists: Record<Key, string[]>; found: boolean } | { unreadable: string }> {
-  let dconf: RunResult[] | undefined;
-  try {
-    dconf = await Promise.all(KEYS.map((key) => env.run('dconf', ['read', `/org/gnome/shell/${key}`], { env: env.env })));
-  } catch (error) {
-    if (!(error instanceof CommandNotFound)) throw error;
-  }
-  if (dconf) {
-    const values = dconf;
+  if (commandOnPath('dconf', env.env)) {
+    let dconf;
+    try {
+      dconf = await openDconf(env);
+    } catch (error) {
+      if (error instanceof DconfError) return { unreadable: error.message };
+      throw error;
+    }
     let found = false;
     const [enabled = [], disabled = []] = await Promise.all(
-      KEYS.map(async (key, i) => {
-        const text = values[i]?.stdout.trim() ?? '';
-        if (text) {
+      KEYS.map(async (key) => {
+        const value = dconf.read(`/org/gnome/shell/${key}`);
+        if (value) {
           found = true;
-          return parseStringList(text, `dconf read /org/gnome/shell/${key}`);
+          if (value.kind !== 'array' || value.type !== 'as') throw new DomainError(`dconf holds ${formatGVariant(value)} for /org/gnome/shell/${key}: not a list of strings`);
+          return value.value.map((item) => String(item.value));
         }
         const fallback = await gsettingsGet(env, key).catch((error: unknown) => {
           if (error instanceof CommandFailed || error instanceof CommandNotFound) return undefined;

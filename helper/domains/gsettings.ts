@@ -1,11 +1,11 @@
 // gsettings: the values of the GSettings keys the manifest declares, compared
 // as typed GVariant values ('a' equals "a"; 0 equals uint32 0 for a `u` key).
 //
-// Collection costs a handful of processes whatever the number of keys: the
-// key types and defaults come from the schema sources on disk (XML files and
-// vendor overrides, read in process), the user's values from one `dconf dump /`.
-// Without dconf (or with another GSETTINGS_BACKEND), one `gsettings
-// list-recursively` per schema reads them instead.
+// Collection starts no process where dconf is GSettings' backend: the key
+// types and defaults come from the schema sources on disk (XML files and
+// vendor overrides), the user's values from dconf's database files
+// (dconf/database.ts), all read in process. Without dconf (or with another
+// GSETTINGS_BACKEND), one `gsettings list-recursively` per schema reads them.
 //
 // Drift is a modification only: a declared key whose live value differs. A
 // manifest value that is not a value of the key's type, or a schema or key
@@ -18,10 +18,10 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { commandOnPath } from '../command-path.js';
+import { DconfError, openDconf, type DconfValues } from '../dconf/database.js';
 import { DomainError, DomainUnavailable, type Domain, type DriftItem, type Environment, type LoadedManifest } from '../domain.js';
 import { effectiveValue, inRange, parseKeyFile, rangeDescription, resolveKeys, type KeyInfo, type RawSchema, type SchemaFile } from '../gschema.js';
 import { formatGVariant, gvariantEqual, GVariantParseError, parseGVariant, type GVariant } from '../gvariant.js';
-import { CommandFailed } from '../run.js';
 
 const Setting = z.looseObject({
   schema: z.string().check(z.minLength(1)),
@@ -330,21 +330,14 @@ async function listDirectory(path: string): Promise<SchemaDirectory | undefined>
 // ---------------------------------------------------------------------------
 // Reading values (edge)
 
-/** Every value dconf holds, by full key path: one `dconf dump /` (values as g_variant_print writes them). */
-async function dconfValues(env: Environment): Promise<Map<string, string>> {
-  let dump: string;
+/** The user's dconf values, read from the database files as dconf's own library does. */
+async function dconfValues(env: Environment): Promise<DconfValues> {
   try {
-    dump = (await env.run('dconf', ['dump', '/'], { env: env.env })).stdout;
+    return await openDconf(env);
   } catch (error) {
-    if (error instanceof CommandFailed) throw new DomainError(`cannot read the dconf database: ${error.message}`);
+    if (error instanceof DconfError) throw new DomainError(error.message);
     throw error;
   }
-  const values = new Map<string, string>();
-  for (const [group, entries] of parseKeyFile(dump)) {
-    const dir = group === '/' ? '/' : `/${group}/`;
-    for (const [key, text] of entries) values.set(`${dir}${key}`, text);
-  }
-  return values;
 }
 
 /** One schema's values as gsettings shows them, by key: `gsettings list-recursively SCHEMA[:PATH]`. */
@@ -413,7 +406,7 @@ function liveKey(
   setting: Setting,
   schema: { file: string; path?: string; keys: Map<string, KeyInfo> } | undefined,
   givenPath: string | undefined,
-  stored: Map<string, string> | undefined,
+  stored: DconfValues | undefined,
   shown: Map<string, string> | { reason: string } | undefined,
 ): LiveKey {
   if (!schema) return { state: 'no-schema' };
@@ -422,7 +415,7 @@ function liveKey(
   const path = givenPath ?? schema.path;
   if (path === undefined) return { state: 'relocatable', file: schema.file };
   if (!path.startsWith('/') || !path.endsWith('/') || path.includes('//')) return { state: 'unreadable', reason: `${path} is not a dconf path (it starts and ends with /)` };
-  if (stored) return { state: 'ok', info, ...effectiveValue(info, stored.get(`${path}${setting.key}`)) };
+  if (stored) return { state: 'ok', info, ...effectiveValue(info, stored.read(`${path}${setting.key}`)) };
   if (!shown || 'reason' in shown) return { state: 'unreadable', reason: shown?.reason ?? 'gsettings listed nothing' };
   const text = shown.get(setting.key);
   if (text === undefined) return { state: 'unreadable', reason: `gsettings list-recursively ${setting.schema} did not list it` };

@@ -1,7 +1,8 @@
 // The gsettings domain against real GSettings: test schemas compiled by the
 // real glib-compile-schemas, values written with the real gsettings into dconf
 // behind dconf-service on a private session bus, and read back by the domain
-// with `dconf dump`, or with `gsettings list-recursively` where dconf is absent.
+// from dconf's database files, or with `gsettings list-recursively` where dconf
+// is absent.
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

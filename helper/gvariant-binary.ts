@@ -372,11 +372,13 @@ class Reader {
       }
       previousEnd = b.end;
     }
+    // The end of the last member; GLib computes it unsigned, so too few bytes for the framing offsets wrap it around to no limit.
     const lastEnd = members.length > 0 ? bounds(members[members.length - 1]!).end : 0;
+    const limit = lastEnd < 0 ? Infinity : lastEnd;
     const items = members.map((member, k) => {
       const needed = width * (member.i + (member.ending === 'offset' ? 2 : 1));
       const b = bounds(member);
-      const framed = (k === 0 || k <= orderedUpTo) && needed <= size && b.start < b.end && b.end <= size && b.end <= lastEnd;
+      const framed = (k === 0 || k <= orderedUpTo) && needed <= size && b.start < b.end && b.end <= size && b.end <= limit;
       return this.child(member.info, framed ? { start: start + b.start, size: b.end - b.start } : undefined, depth + 1);
     });
     return info.code === '{' ? { kind: 'entry', type: info.type, value: [items[0]!, items[1]!] } : { kind: 'tuple', type: info.type, value: items };

@@ -138,6 +138,20 @@ describe('extensions on real dconf (org.gnome.shell schema: a minimal stand-in f
     expect(section.removals).toEqual([]);
   });
 
+  it("is an error, not drift, when dconf's database cannot be read, naming it", async () => {
+    const d = await desktop();
+    await install(d.userExtensions, 'a@test');
+    await declare(d, ['a@test']);
+    const config = join(d.root, 'config-garbage');
+    await mkdir(join(config, 'dconf'), { recursive: true });
+    await writeFile(join(config, 'dconf/user'), 'GVariant');
+    const { section } = await check(d, d.environment({ XDG_CONFIG_HOME: config }));
+    expect(section.status).toBe('error');
+    expect(section.error).toBe(
+      `extensions: cannot read which extensions are enabled: cannot read the dconf database user-db:user: ${join(config, 'dconf/user')}: not a GVDB database (8 bytes, shorter than its 24-byte header)`,
+    );
+  });
+
   it('is an error, not drift, when extensions are installed but neither dconf nor gsettings can read the keys', async () => {
     const d = await desktop();
     await install(d.userExtensions, 'a@test');

@@ -6,7 +6,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DomainUnavailable, type DriftItem, type Environment, type LoadedManifest, type Operation } from '../../helper/domain.js';
+import { DomainError, DomainUnavailable, type DriftItem, type Environment, type LoadedManifest, type Operation } from '../../helper/domain.js';
 import { gsettings as domain, type LiveGsettings } from '../../helper/domains/gsettings.js';
 import { runCheck } from '../../helper/engine.js';
 import { environmentFrom } from '../../helper/environment.js';
@@ -304,6 +304,16 @@ describe('gsettings domain on real dconf', () => {
       [`gsettings:${SCHEMA}.theme`, "'Adwaita'", "'adw-gtk3'"],
     ]);
     expect(section.ignored).toBe(1);
+  });
+
+  it("is an error naming the file, not drift, when dconf's database is not a GVDB file", async () => {
+    const config = join(session.dir, 'config-garbage');
+    await mkdir(join(config, 'dconf'), { recursive: true });
+    await writeFile(join(config, 'dconf/user'), '[org/example/drift]\ntheme=1\n');
+    const manifest = manifestOf([{ schema: SCHEMA, key: 'theme', value: "'x'" }]);
+    await expect(check(manifest, environmentFrom({ ...env.env, XDG_CONFIG_HOME: config }))).rejects.toThrow(
+      new DomainError(`cannot read the dconf database user-db:user: ${join(config, 'dconf/user')}: not a GVDB database (its header is not "GVariant", version 0)`),
+    );
   });
 
   it('is unavailable where there are no schemas, or neither dconf nor gsettings', async () => {

@@ -118,7 +118,8 @@ describe("reading serialised GVariants as GLib does (seed " + seed + ')', () => 
 
   it('reads random bytes of random types as GLib does', () => {
     const cases = fc.sample(
-      fc.record({ type: arbitraryType(3), bytes: fc.uint8Array({ maxLength: 40 }) }),
+      // Few bytes often: framing offsets that do not fit are where GLib's rules are subtle.
+      fc.record({ type: arbitraryType(3), bytes: fc.oneof(fc.uint8Array({ maxLength: 6 }), fc.uint8Array({ maxLength: 40 })) }),
       { numRuns: 3000, seed: seed + 2 },
     );
     expect(disagreements(cases).slice(0, 5)).toEqual([]);

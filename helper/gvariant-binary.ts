@@ -15,11 +15,7 @@ export interface DecodeOptions {
 
 /** Reads `bytes` as a serialised value of the definite type `type`, as g_variant_new_from_bytes(type, bytes, untrusted). */
 export function decodeGVariant(bytes: Uint8Array, type: string, options: DecodeOptions = {}): GVariant {
-  const info = typeInfo(type);
-  const reader = new Reader(bytes, options.bigEndian ?? false);
-  // A fixed-size value of the wrong size reads as zeros, i.e. its default.
-  if (info.fixedSize !== 0 && bytes.length !== info.fixedSize) return defaultValue(info);
-  return reader.value(info, 0, bytes.length, 0);
+  return new GVariantReader(bytes, options).read(type);
 }
 
 // ---------------------------------------------------------------------------
@@ -177,16 +173,25 @@ function defaultValue(info: TypeInfo): GVariant {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-class Reader {
+/** Reads values out of one buffer (a whole database file: no copy per value). */
+export class GVariantReader {
   private readonly view: DataView;
   private readonly little: boolean;
 
   constructor(
     private readonly bytes: Uint8Array,
-    bigEndian: boolean,
+    options: DecodeOptions = {},
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.little = !bigEndian;
+    this.little = !options.bigEndian;
+  }
+
+  /** The value of the definite type `type` serialised in bytes [start, start + size); throws TypeError for any other type. */
+  read(type: string, start = 0, size = this.bytes.length - start): GVariant {
+    const info = typeInfo(type);
+    // A fixed-size value of the wrong size reads as zeros, i.e. its default.
+    if (info.fixedSize !== 0 && size !== info.fixedSize) return defaultValue(info);
+    return this.value(info, start, size, 0);
   }
 
   /**
@@ -194,7 +199,7 @@ class Reader {
    * fixed-size children exactly their size, and a child they cannot frame its
    * default, so a fixed-size type always arrives here with its own size.
    */
-  value(info: TypeInfo, start: number, size: number, depth: number): GVariant {
+  private value(info: TypeInfo, start: number, size: number, depth: number): GVariant {
     const view = this.view;
     switch (info.code) {
       case 'b':
@@ -239,19 +244,31 @@ class Reader {
     }
   }
 
-  /** A child framed by its container; undefined bounds mean the container could not frame it. */
-  private child(info: TypeInfo, bounds: { start: number; size: number } | undefined, depth: number): GVariant {
-    if (!bounds || (info.fixedSize !== 0 && bounds.size !== info.fixedSize)) return defaultValue(info);
-    return this.value(info, bounds.start, bounds.size, depth);
+  /** A child framed by its container at [start, start + size); `framed` false when the container could not frame it. */
+  private child(info: TypeInfo, framed: boolean, start: number, size: number, depth: number): GVariant {
+    if (!framed || (info.fixedSize !== 0 && size !== info.fixedSize)) return defaultValue(info);
+    return this.value(info, start, size, depth);
   }
 
   /** A NUL-terminated UTF-8 string with no NUL inside (g_variant_serialiser_is_string), else undefined. */
   private string(start: number, size: number): string | undefined {
-    if (size === 0 || this.bytes[start + size - 1] !== 0) return undefined;
-    const content = this.bytes.subarray(start, start + size - 1);
-    if (content.includes(0)) return undefined;
+    const bytes = this.bytes;
+    const end = start + size - 1;
+    if (size === 0 || bytes[end] !== 0) return undefined;
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      const c = bytes[i]!;
+      if (c === 0) return undefined;
+      if (c >= 0x80) ascii = false;
+    }
+    // Most settings are short ASCII: built here, without a copy of the bytes for the decoder.
+    if (ascii && size <= 256) {
+      let text = '';
+      for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]!);
+      return text;
+    }
     try {
-      return UTF8.decode(content);
+      return UTF8.decode(bytes.subarray(start, end));
     } catch {
       return undefined;
     }
@@ -289,10 +306,10 @@ class Reader {
       if (c === 0 || c >= 0x80) return unit;
       type += String.fromCharCode(c);
     }
-    if (!isDefiniteTypeString(type)) return unit;
-    const info = typeInfo(type);
+    const info = typeInfos.get(type) ?? (isDefiniteTypeString(type) ? typeInfo(type) : undefined);
+    if (!info) return unit;
     if ((info.fixedSize !== 0 && info.fixedSize !== nul) || depth + info.depth >= MAX_DEPTH) return unit;
-    return { kind: 'variant', type: 'v', value: this.child(info, { start, size: nul }, depth + 1) };
+    return { kind: 'variant', type: 'v', value: this.child(info, true, start, nul, depth + 1) };
   }
 
   private maybe(info: TypeInfo, start: number, size: number, depth: number): GVariant {
@@ -302,7 +319,7 @@ class Reader {
     const just = element.fixedSize !== 0 ? size === element.fixedSize : size > 0;
     if (!just) return { kind: 'maybe', type: info.type, value: null };
     const childSize = element.fixedSize !== 0 ? size : size - 1;
-    return { kind: 'maybe', type: info.type, value: this.child(element, { start, size: childSize }, depth + 1) };
+    return { kind: 'maybe', type: info.type, value: this.child(element, true, start, childSize, depth + 1) };
   }
 
   /** Elements back to back; a size that is not a multiple of the element's is the empty array. */
@@ -335,7 +352,7 @@ class Reader {
       const childStart = index > 0 ? alignUp(previousEnd, element.align) : 0;
       previousEnd = end;
       const framed = ordered && childStart < end && end <= size && end <= dataSize;
-      items.push(this.child(element, framed ? { start: start + childStart, size: end - childStart } : undefined, depth + 1));
+      items.push(this.child(element, framed, start + childStart, end - childStart, depth + 1));
     }
     return array;
   }
@@ -379,7 +396,7 @@ class Reader {
       const needed = width * (member.i + (member.ending === 'offset' ? 2 : 1));
       const b = bounds(member);
       const framed = (k === 0 || k <= orderedUpTo) && needed <= size && b.start < b.end && b.end <= size && b.end <= limit;
-      return this.child(member.info, framed ? { start: start + b.start, size: b.end - b.start } : undefined, depth + 1);
+      return this.child(member.info, framed, start + b.start, b.end - b.start, depth + 1);
     });
     return info.code === '{' ? { kind: 'entry', type: info.type, value: [items[0]!, items[1]!] } : { kind: 'tuple', type: info.type, value: items };
   }

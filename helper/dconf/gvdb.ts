@@ -5,7 +5,7 @@
 // value, 'H' a nested table, 'L' a list of children) and a pointer to its
 // data. The header and tables are little-endian; the values are serialised
 // GVariants in the byte order the signature tells.
-import { decodeGVariant } from '../gvariant-binary.js';
+import { GVariantReader } from '../gvariant-binary.js';
 import type { GVariant } from '../gvariant.js';
 
 /** The bytes are not a GVDB file (what gvdb_table_new refuses: short, wrong signature or version). */
@@ -33,7 +33,34 @@ const TYPE_TABLE = 'H'.charCodeAt(0);
 const TYPE_LIST = 'L'.charCodeAt(0);
 
 const NAME_DECODER = new TextDecoder();
+
 const KEY_ENCODER = new TextEncoder();
+/** The UTF-8 bytes of the key being looked up (reused: one lookup at a time). */
+let keyScratch = new Uint8Array(256);
+
+/**
+ * The UTF-8 bytes of `key` in keyScratch, and their GVDB hash (djb2 over
+ * the bytes as signed chars). ASCII keys are hashed from the string itself: a
+ * check looks up hundreds of keys once, before the JIT has warmed up, where
+ * every pass over a key's characters shows.
+ */
+function hashKey(key: string): { length: number; hash: number; ascii: boolean } {
+  let hash = 5381;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 0x80) return hashUtf8(key);
+    hash = (Math.imul(hash, 33) + c) >>> 0;
+  }
+  return { length: key.length, hash, ascii: true };
+}
+
+function hashUtf8(key: string): { length: number; hash: number; ascii: boolean } {
+  if (keyScratch.length < key.length * 3) keyScratch = new Uint8Array(key.length * 3);
+  const length = KEY_ENCODER.encodeInto(key, keyScratch).written;
+  let hash = 5381;
+  for (let i = 0; i < length; i++) hash = (Math.imul(hash, 33) + ((keyScratch[i]! << 24) >> 24)) >>> 0;
+  return { length, hash, ascii: false };
+}
 
 /** One hash table of a GVDB file: the root table, or one nested in it (dconf's `.locks`). */
 export class GvdbTable {
@@ -44,6 +71,7 @@ export class GvdbTable {
   private constructor(
     private readonly bytes: Uint8Array,
     private readonly view: DataView,
+    private readonly reader: GVariantReader,
     /** Values are big-endian: the file was written on a big-endian machine. */
     readonly bigEndian: boolean,
     root: { start: number; end: number },
@@ -52,7 +80,9 @@ export class GvdbTable {
   }
 
   /** Reads the header of a GVDB file; `name` (its path) is for the error. Throws GvdbError when it is not one. */
-  static open(bytes: Uint8Array, name: string): GvdbTable {
+  static open(file: Uint8Array, name: string): GvdbTable {
+    // A plain view: a Buffer's subarray is much slower.
+    const bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (bytes.length < HEADER_SIZE) throw new GvdbError(`${name}: not a GVDB database (${bytes.length} bytes, shorter than its ${HEADER_SIZE}-byte header)`);
     const signature = String.fromCharCode(...bytes.subarray(0, 8));
@@ -62,7 +92,8 @@ export class GvdbTable {
     if ((signature !== 'GVariant' && !bigEndian) || version !== 0) {
       throw new GvdbError(`${name}: not a GVDB database (its header is not "GVariant", version 0)`);
     }
-    return new GvdbTable(bytes, view, bigEndian, { start: view.getUint32(16, true), end: view.getUint32(20, true) });
+    const reader = new GVariantReader(bytes, { bigEndian });
+    return new GvdbTable(bytes, view, reader, bigEndian, { start: view.getUint32(16, true), end: view.getUint32(20, true) });
   }
 
   /** gvdb_table_setup_root: a table whose parts do not fit the file is empty, not an error. */
@@ -107,37 +138,57 @@ export class GvdbTable {
     return end > this.bytes.length ? undefined : this.bytes.subarray(item.keyStart, end);
   }
 
-  /** Whether `item`, followed up through its parents, spells `key[0, length)` (gvdb_table_check_name). */
-  private checkName(item: Item, key: Uint8Array, length: number): boolean {
-    const own = this.keyBytes(item);
-    if (!own || own.length > length) return false;
-    const rest = length - own.length;
-    for (let i = 0; i < own.length; i++) if (own[i] !== key[rest + i]) return false;
-    if (rest === 0 && item.parent === NO_PARENT) return true;
-    // Each step up consumes part of the key, so even a cycle of parents ends.
-    return item.parent < this.items.count && own.length > 0 && this.checkName(this.item(item.parent), key, rest);
+  /**
+   * Whether item `index`, followed up through its parents, spells the first
+   * `length` bytes of the key (gvdb_table_check_name): of `key` itself when
+   * it is ASCII, else of its UTF-8 bytes in keyScratch. Read in place.
+   */
+  private checkName(index: number, key: string, ascii: boolean, length: number): boolean {
+    const view = this.view;
+    const bytes = this.bytes;
+    for (;;) {
+      const at = this.items.start + index * ITEM_SIZE;
+      const keyStart = view.getUint32(at + 8, true);
+      const keySize = view.getUint16(at + 12, true);
+      if (keyStart + keySize > bytes.length || keySize > length) return false;
+      const rest = length - keySize;
+      if (ascii) {
+        for (let i = 0; i < keySize; i++) if (bytes[keyStart + i] !== key.charCodeAt(rest + i)) return false;
+      } else {
+        for (let i = 0; i < keySize; i++) if (bytes[keyStart + i] !== keyScratch[rest + i]) return false;
+      }
+      const parent = view.getUint32(at + 4, true);
+      if (rest === 0 && parent === NO_PARENT) return true;
+      // Each step up consumes part of the key, so even a cycle of parents ends.
+      if (parent >= this.items.count || keySize === 0) return false;
+      index = parent;
+      length = rest;
+    }
   }
 
-  /** gvdb_table_lookup: the item named `key` of the given type. */
-  private lookup(key: string, type: number): Item | undefined {
-    if (this.buckets.count === 0 || this.items.count === 0) return undefined;
-    const bytes = KEY_ENCODER.encode(key);
-    // djb2 over the bytes as signed chars, as GVDB hashes.
-    let hash = 5381;
-    for (const byte of bytes) hash = (Math.imul(hash, 33) + ((byte << 24) >> 24)) >>> 0;
-    if (!this.bloomAllows(hash)) return undefined;
+  /** gvdb_table_lookup: the index of the item named `key` of the given type, or -1. */
+  private lookup(key: string, type: number): number {
+    if (this.buckets.count === 0 || this.items.count === 0) return -1;
+    const { length, hash, ascii } = hashKey(key);
+    if (!this.bloomAllows(hash)) return -1;
+    const { first, last } = this.bucketRange(hash);
+    for (let index = first; index < last; index++) {
+      const at = this.items.start + index * ITEM_SIZE;
+      if (this.view.getUint32(at, true) === hash && this.checkName(index, key, ascii, length) && this.bytes[at + 14] === type) return index;
+    }
+    return -1;
+  }
+
+  /** The items a lookup of `hash` scans: its bucket's, up to where the next bucket starts. */
+  private bucketRange(hash: number): { first: number; last: number } {
     const bucket = hash % this.buckets.count;
-    let index = this.view.getUint32(this.buckets.start + bucket * 4, true);
+    const first = this.view.getUint32(this.buckets.start + bucket * 4, true);
     let last = this.items.count;
     if (bucket !== this.buckets.count - 1) {
       const next = this.view.getUint32(this.buckets.start + (bucket + 1) * 4, true);
       if (next <= this.items.count) last = next;
     }
-    for (; index < last; index++) {
-      const item = this.item(index);
-      if (item.hash === hash && this.checkName(item, bytes, bytes.length) && item.type === type) return item;
-    }
-    return undefined;
+    return { first, last };
   }
 
   private bloomAllows(hash: number): boolean {
@@ -150,26 +201,26 @@ export class GvdbTable {
 
   /** The value named `key`, as gvdb_table_get_value gives it (the stored variant's content). */
   value(key: string): GVariant | undefined {
-    const item = this.lookup(key, TYPE_VALUE);
-    return item && this.valueOf(item);
+    const index = this.lookup(key, TYPE_VALUE);
+    return index < 0 ? undefined : this.valueOf(this.item(index));
   }
 
   /** Whether a value named `key` is there (gvdb_table_has_value: dconf's lock check). */
   hasValue(key: string): boolean {
-    const item = this.lookup(key, TYPE_VALUE);
-    return item !== undefined && this.dereference(item, 8) !== undefined;
+    const index = this.lookup(key, TYPE_VALUE);
+    return index >= 0 && this.dereference(this.item(index), 8) !== undefined;
   }
 
   /** The table nested under `key` (gvdb_table_get_table), e.g. dconf's `.locks`. */
   table(key: string): GvdbTable | undefined {
-    const item = this.lookup(key, TYPE_TABLE);
-    return item && new GvdbTable(this.bytes, this.view, this.bigEndian, item);
+    const index = this.lookup(key, TYPE_TABLE);
+    return index < 0 ? undefined : new GvdbTable(this.bytes, this.view, this.reader, this.bigEndian, this.item(index));
   }
 
   /** The names of the children listed under `key` (gvdb_table_list); undefined when `key` lists none. */
   list(key: string): string[] | undefined {
-    const item = this.lookup(key, TYPE_LIST);
-    const list = item && this.dereference(item, 4);
+    const index = this.lookup(key, TYPE_LIST);
+    const list = index < 0 ? undefined : this.dereference(this.item(index), 4);
     if (!list || list.size % 4 !== 0) return undefined;
     const names: string[] = [];
     for (let at = list.start; at < list.start + list.size; at += 4) {
@@ -227,7 +278,7 @@ export class GvdbTable {
   private valueOf(item: Item): GVariant | undefined {
     const data = this.dereference(item, 8);
     if (!data) return undefined;
-    const variant = decodeGVariant(this.bytes.subarray(data.start, data.start + data.size), 'v', { bigEndian: this.bigEndian });
+    const variant = this.reader.read('v', data.start, data.size);
     return variant.kind === 'variant' ? variant.value : undefined;
   }
 }

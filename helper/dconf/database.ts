@@ -154,19 +154,21 @@ interface Database {
  * not a GVDB file is an error naming it, where dconf would only warn.
  */
 async function readDatabase(file: string, source: DconfSource, profile: DconfProfile): Promise<Database | 'missing'> {
+  const failed = (reason: string) =>
+    new DconfError(`cannot read the dconf database ${source.kind}:${source.name}${profile.file ? ` (named in ${profile.file})` : ''}: ${reason}`);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw new DconfError(`cannot read the dconf database ${file} (${source.kind}:${source.name}${profile.file ? ` in ${profile.file}` : ''}): ${(error as Error).message}`);
+    throw failed(`${file}: ${(error as Error).message}`);
   }
   try {
     const values = GvdbTable.open(bytes, file);
     const locks = values.table('.locks');
     return locks ? { values, locks } : { values };
   } catch (error) {
-    if (error instanceof GvdbError) throw new DconfError(`cannot read the dconf database ${source.kind}:${source.name}: ${error.message}`);
+    if (error instanceof GvdbError) throw failed(error.message);
     throw error;
   }
 }

@@ -284,13 +284,13 @@ describe('system databases compiled by the real dconf compile, and profiles', ()
     const profile = join(session.dir, 'profile-garbage');
     await writeFile(profile, `user-db:user\nsystem-db:${name}-garbage\n`);
     await expect(openDconf(environment({ DCONF_PROFILE: profile }))).rejects.toThrow(
-      new DconfError(`cannot read the dconf database system-db:${name}-garbage: ${garbage}: not a GVDB database (its header is not "GVariant", version 0)`),
+      new DconfError(`cannot read the dconf database system-db:${name}-garbage (named in ${profile}): ${garbage}: not a GVDB database (its header is not "GVariant", version 0)`),
     );
 
     const config = join(session.dir, 'config-unreadable');
     await mkdir(join(config, 'dconf/user'), { recursive: true });
     await expect(openDconf(environment({ XDG_CONFIG_HOME: config }))).rejects.toThrow(
-      `cannot read the dconf database ${join(config, 'dconf/user')} (user-db:user): EISDIR: illegal operation on a directory, read`,
+      `cannot read the dconf database user-db:user: ${join(config, 'dconf/user')}: EISDIR: illegal operation on a directory, read`,
     );
 
     const truncated = join(session.dir, 'config-truncated');

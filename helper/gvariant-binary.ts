@@ -186,9 +186,16 @@ export class GVariantReader {
     this.little = !options.bigEndian;
   }
 
-  /** The value of the definite type `type` serialised in bytes [start, start + size); throws TypeError for any other type. */
+  /**
+   * The value of the definite type `type` serialised in bytes [start, start +
+   * size). Throws TypeError for any other type, RangeError for bytes outside
+   * the buffer; never for what the bytes hold.
+   */
   read(type: string, start = 0, size = this.bytes.length - start): GVariant {
     const info = typeInfo(type);
+    if (start < 0 || size < 0 || start + size > this.bytes.length) {
+      throw new RangeError(`GVariant bytes ${start}..${start + size} lie outside the ${this.bytes.length}-byte buffer`);
+    }
     // A fixed-size value of the wrong size reads as zeros, i.e. its default.
     if (info.fixedSize !== 0 && size !== info.fixedSize) return defaultValue(info);
     return this.value(info, start, size, 0);

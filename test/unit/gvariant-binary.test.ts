@@ -6,7 +6,7 @@
 // thousands more against GLib itself.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeGVariant } from '../../helper/gvariant-binary.js';
+import { decodeGVariant, GVariantReader } from '../../helper/gvariant-binary.js';
 import { formatGVariant, type GVariant } from '../../helper/gvariant.js';
 import { arbitraryType, tupleItems } from '../harness/gvariant-arbitrary.js';
 
@@ -132,7 +132,14 @@ describe('malformed data, read as GLib reads it', () => {
     expect(read('v', "\\0 'o")).toBe("<objectpath '/'>");
   });
 
-  it('refuses a type that is not a definite type, naming it', () => {
+  it('keeps the sign of a NaN, as GLib prints it', () => {
+    expect(read('d', '00 00 00 00 00 00 f8 ff')).toBe('-nan');
+    expect(read('d', '00 00 00 00 00 00 f8 7f')).toBe('nan');
+  });
+
+  it('refuses a type that is not a definite type, or bytes outside the buffer, saying which', () => {
+    expect(() => new GVariantReader(new Uint8Array(4)).read('i', 2)).not.toThrow();
+    expect(() => new GVariantReader(new Uint8Array(4)).read('i', 2, 4)).toThrow(new RangeError('GVariant bytes 2..6 lie outside the 4-byte buffer'));
     expect(() => decodeGVariant(new Uint8Array(), 'a')).toThrow("not a definite GVariant type: 'a'");
     expect(() => decodeGVariant(new Uint8Array(), 'm*')).toThrow("not a definite GVariant type: 'm*'");
   });

@@ -7,6 +7,7 @@ import { DomainUnavailable, type Domain, type DriftItem, type Environment, type 
 import { applyIgnoreRules, parseIgnoreFile, type IgnoreRule, type IgnoreProblem } from './ignore.js';
 import { loadManifest } from './manifest.js';
 import { DOMAINS } from './registry.js';
+import { BUILD, validatedManifests, type ValidatedManifests } from './validated.js';
 import { KIND_LIST, toReportItem, type DomainReport, type DriftReport, type RuleReport } from './report.js';
 
 export class UnknownDomain extends Error {
@@ -39,6 +40,8 @@ export interface CheckOptions {
   now?: Date;
   /** The domains to choose from; the registry unless a test brings its own. */
   registry?: readonly Domain[];
+  /** Manifests validated before; by default the record of this build in the cache directory (none when run from the sources). */
+  validated?: ValidatedManifests;
 }
 
 export interface DomainOutcome {
@@ -88,14 +91,14 @@ interface Collected {
   items: DriftItem[];
 }
 
-async function checkDomain(domain: Domain, options: CheckOptions): Promise<Collected | undefined> {
+async function checkDomain(domain: Domain, options: CheckOptions, validated: ValidatedManifests | undefined): Promise<Collected | undefined> {
   const file = join(options.manifestsDir, domain.file);
   // hrtime, not performance.now(): perf_hooks would be loaded for this alone.
   const started = process.hrtime.bigint();
   const done = (rest: Omit<Collected, 'domain' | 'ms'>): Collected => ({ domain, ms: Number(process.hrtime.bigint() - started) / 1e6, ...rest });
   let manifest: LoadedManifest<unknown> | undefined;
   try {
-    manifest = await loadManifest(file, domain.schema);
+    manifest = await loadManifest(file, domain.schema, validated);
   } catch (error) {
     return done({ status: 'error', error: (error as Error).message, items: [] });
   }
@@ -124,10 +127,12 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const registry = options.registry ?? DOMAINS;
   const selected = selectDomains(options.domains, registry);
   const ignoreFiles = options.ignoreFiles ?? ignoreFilesFor(options.manifestsDir, options.environment);
+  const validated = options.validated ?? (BUILD === undefined ? undefined : validatedManifests(options.environment.cacheDir, BUILD));
   const [collected, ignore] = await Promise.all([
-    Promise.all(selected.map((domain) => checkDomain(domain, options))),
+    Promise.all(selected.map((domain) => checkDomain(domain, options, validated))),
     readIgnoreRules(ignoreFiles, registry.map((d) => d.name)),
   ]);
+  validated?.save();
 
   const all = collected.flatMap((c) => c?.items ?? []);
   const outcome = applyIgnoreRules(all, ignore.rules, localDate(now));

@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
 import type { $ZodType } from 'zod/v4/core';
 import type { LoadedManifest } from './domain.js';
+import type { ValidatedManifests } from './validated.js';
 
 // zod/mini ships no messages by default; English ones name what was expected.
 // Only English is imported: the whole z.locales would add 360 KB to every start.
@@ -53,8 +54,11 @@ function describeParseError(error: ParseError): string {
   return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
-/** Parses manifest text (strict JSON) and validates it; throws ManifestError. */
-export function parseManifest<M>(file: string, text: string, schema: $ZodType<M>): LoadedManifest<M> {
+/**
+ * Parses manifest text (strict JSON) and validates it; throws ManifestError.
+ * A text that `validated` has seen pass is not validated again.
+ */
+export function parseManifest<M>(file: string, text: string, schema: $ZodType<M>, validated?: ValidatedManifests): LoadedManifest<M> {
   // JSON.parse is several times faster than building jsonc-parser's tree, which
   // only an error message needs: the tree is built then, once.
   let tree: Node | undefined;
@@ -73,6 +77,11 @@ export function parseManifest<M>(file: string, text: string, schema: $ZodType<M>
     if (first) throw new ManifestError(file, lineColumn(text, first.offset), '', `invalid JSON: ${describeParseError(first)}`);
     throw new ManifestError(file, undefined, '', text.trim() ? `invalid JSON: ${(error as Error).message}` : 'empty file');
   }
+  // The value is the parsed JSON itself, in the file's key order: the schemas only
+  // validate (no defaults, no transforms; a unit test walks them), so a text
+  // validated before needs no schema at all.
+  const loaded = { path: file, text, value: value as M, positionOf };
+  if (validated?.has(file, text)) return loaded;
   const result = z.safeParse(schema, value);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -80,7 +89,8 @@ export function parseManifest<M>(file: string, text: string, schema: $ZodType<M>
     const root = treeOf();
     throw new ManifestError(file, positionOf(path) ?? (root && nearestPosition(text, root, path)), formatJsonPath(path), issue?.message ?? 'invalid');
   }
-  return { path: file, text, value: result.data, positionOf };
+  validated?.add(file, text);
+  return loaded;
 }
 
 function positionInTree(text: string, tree: Node, path: (string | number)[]) {
@@ -98,7 +108,7 @@ function nearestPosition(text: string, tree: Node, path: (string | number)[]) {
 }
 
 /** Reads and validates a manifest file; undefined when the file does not exist (the domain is not managed). */
-export async function loadManifest<M>(file: string, schema: $ZodType<M>): Promise<LoadedManifest<M> | undefined> {
+export async function loadManifest<M>(file: string, schema: $ZodType<M>, validated?: ValidatedManifests): Promise<LoadedManifest<M> | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -107,5 +117,5 @@ export async function loadManifest<M>(file: string, schema: $ZodType<M>): Promis
     if (code === 'ENOENT') return undefined;
     throw new ManifestError(file, undefined, '', code === 'EACCES' ? 'permission denied' : (error as Error).message);
   }
-  return parseManifest(file, text, schema);
+  return parseManifest(file, text, schema, validated);
 }

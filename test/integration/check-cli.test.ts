@@ -146,6 +146,18 @@ describe('bad input', () => {
     expect(piped.stdout).toBe('exit 1');
   });
 
+  it('validates a manifest again as soon as its text changes, after a check kept it as validated', async () => {
+    expect((await bkt(['drift', 'check', '--manifests', manifests], home.env)).exitCode).toBe(0);
+    const record = JSON.parse(await readFile(join(home.env.XDG_CACHE_HOME!, 'bkt', 'valid-manifests.json'), 'utf8'));
+    expect(Object.keys(record.files)).toEqual([join(manifests, 'host-shims.json')]);
+
+    const text = await readFile(join(manifests, 'host-shims.json'), 'utf8');
+    await writeFile(join(manifests, 'host-shims.json'), text.replace('"podman"', '42'));
+    const result = await bkt(['drift', 'check', '--manifests', manifests], home.env);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toMatch(/host-shims\.json:\d+:\d+: shims\[\d+\]\.host: /);
+  });
+
   it('finds the manifests through $BKT_MANIFESTS', async () => {
     const result = await bkt(['drift', 'check'], { ...home.env, BKT_MANIFESTS: manifests }, { cwd: home.dir });
     expect(result.exitCode).toBe(0);

@@ -1,8 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { ManifestError, formatJsonPath, lineColumn, parseManifest } from '../../helper/manifest.js';
+import { DOMAINS } from '../../helper/registry.js';
+import { validatedManifests } from '../../helper/validated.js';
 
 const Example = z.looseObject({ settings: z.array(z.looseObject({ schema: z.string(), key: z.string(), value: z.string() })) });
 
@@ -63,5 +66,65 @@ describe('the real user manifests', () => {
     for (const file of files) {
       expect(() => parseManifest(file, readFileSync(join(dir, file), 'utf8'), z.looseObject({}))).not.toThrow();
     }
+  });
+});
+
+describe('manifests validated before', () => {
+  const valid = '{"settings": [{"schema": "a", "key": "b", "value": "c"}]}';
+
+  it('keep the file as parsed, in its own key order, whether validated now or before', () => {
+    const reordered = '{"settings": [{"value": "c", "extra": 1, "key": "b", "schema": "a"}]}';
+    const cache = mkdtempSync(join(tmpdir(), 'bkt-validated-'));
+    const first = validatedManifests(cache, 'build-1');
+    const fresh = parseManifest('/m/gsettings.json', reordered, Example, first).value;
+    first.save();
+    const again = parseManifest('/m/gsettings.json', reordered, Example, validatedManifests(cache, 'build-1')).value;
+    expect(JSON.stringify(fresh)).toBe(JSON.stringify(JSON.parse(reordered)));
+    expect(JSON.stringify(again)).toBe(JSON.stringify(fresh));
+  });
+
+  it('are not validated again while their text and the build stay the same, and are when either changes', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'bkt-validated-'));
+    const record = validatedManifests(cache, 'build-1');
+    parseManifest('/m/gsettings.json', valid, Example, record);
+    record.save();
+    expect(Object.keys(JSON.parse(readFileSync(join(cache, 'valid-manifests.json'), 'utf8')).files)).toEqual(['/m/gsettings.json']);
+    // A schema that refuses everything: only a validation would notice.
+    const Never = z.never();
+    expect(parseManifest('/m/gsettings.json', valid, Never as never, validatedManifests(cache, 'build-1')).value).toEqual(JSON.parse(valid));
+    expect(() => parseManifest('/m/gsettings.json', valid, Never as never, validatedManifests(cache, 'build-2'))).toThrow(ManifestError);
+    expect(() => parseManifest('/m/gsettings.json', `${valid}\n`, Never as never, validatedManifests(cache, 'build-1'))).toThrow(ManifestError);
+    expect(() => parseManifest('/m/other.json', valid, Never as never, validatedManifests(cache, 'build-1'))).toThrow(ManifestError);
+  });
+
+  it('records nothing that failed, and a record that cannot be written changes nothing', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'bkt-validated-'));
+    const record = validatedManifests(cache, 'build-1');
+    expect(() => parseManifest('/m/gsettings.json', '{"settings": 1}', Example, record)).toThrow(ManifestError);
+    record.save();
+    expect(existsSync(join(cache, 'valid-manifests.json'))).toBe(false);
+
+    writeFileSync(join(cache, 'blocked'), 'a file where the cache directory would be');
+    const blocked = validatedManifests(join(cache, 'blocked'), 'build-1');
+    parseManifest('/m/gsettings.json', valid, Example, blocked);
+    expect(() => blocked.save()).not.toThrow();
+  });
+});
+
+describe('the domains schemas', () => {
+  // parseManifest hands out the parsed JSON, not zod's output: right only while no schema changes a value.
+  const CHANGING = new Set(['transform', 'pipe', 'default', 'prefault', 'catch', 'success', 'nonoptional', 'readonly']);
+  const changingParts = (schema: unknown, seen = new Set<unknown>()): string[] => {
+    if (typeof schema !== 'object' || schema === null || seen.has(schema)) return [];
+    seen.add(schema);
+    const def = (schema as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+    if (!def) return Object.values(schema).flatMap((v) => (typeof v === 'object' ? changingParts(v, seen) : []));
+    const own = CHANGING.has(def.type as string) ? [def.type as string] : [];
+    return [...own, ...Object.values(def).flatMap((v) => (typeof v === 'object' ? changingParts(v, seen) : []))];
+  };
+
+  it('only validate: none has a default, a transform or a pipe', () => {
+    expect(changingParts(z.pipe(z.string(), z.transform((s) => s.length)))).toEqual(['pipe', 'transform']);
+    for (const domain of DOMAINS) expect(changingParts(domain.schema), domain.name).toEqual([]);
   });
 });

@@ -14,7 +14,8 @@
 // keys are still compared. A setting for a missing schema cannot be captured
 // or applied, and calling it drift would hide that the manifest is wrong (or
 // written for another machine) behind a change the user cannot make.
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { commandOnPath } from '../command-path.js';
@@ -295,12 +296,15 @@ function likelyFileNames(id: string): string[] {
 }
 
 async function readSchemaFile(path: string): Promise<SchemaFile | undefined> {
+  // A synchronous stat: a check stats one file per declared schema, and through
+  // the thread pool these tiny calls cost several times more (40 schemas: ~3 ms).
   let info;
   try {
-    info = await stat(path);
+    info = statSync(path, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }
+  if (!info) return undefined;
   const cached = parsedFiles.get(path);
   if (cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return cached.file;
   const { parseSchemaFile } = await import('../gschema-xml.js');

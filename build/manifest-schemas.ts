@@ -5,11 +5,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { DOMAINS } from '../helper/registry.js';
+import { loadAllDomains } from '../helper/registry.js';
 
-export function manifestSchemas(): Map<string, string> {
+export async function manifestSchemas(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const domain of DOMAINS) {
+  for (const domain of await loadAllDomains()) {
     const schema = z.toJSONSchema(domain.schema as z.ZodMiniType, { unrepresentable: 'any' }) as Record<string, unknown>;
     const withTitle = { ...schema, $id: `${domain.file.replace(/\.json$/, '')}.schema.json`, title: `bkt ${domain.file} (${domain.title})` };
     out.set(domain.file.replace(/\.json$/, '.schema.json'), `${JSON.stringify(withTitle, null, 2)}\n`);
@@ -18,5 +18,5 @@ export function manifestSchemas(): Map<string, string> {
 }
 
 export async function writeManifestSchemas(dir: string): Promise<void> {
-  for (const [file, text] of manifestSchemas()) await writeFile(join(dir, file), text);
+  for (const [file, text] of await manifestSchemas()) await writeFile(join(dir, file), text);
 }

@@ -82,6 +82,15 @@ export interface WatchSpec {
   systemd?: boolean;
 }
 
+/** A line of the registry: what is known of a domain before its code is loaded. */
+export interface DomainEntry {
+  /** The domain's `name`. */
+  name: string;
+  /** The domain's `file`: when it is not in the manifests directory, the domain's code is not loaded. */
+  file: string;
+  load(): Promise<Domain>;
+}
+
 export interface Domain<M = unknown, L = unknown> {
   /** The name used on the command line, in ids and in ignore rules. */
   name: string;

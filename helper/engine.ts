@@ -1,29 +1,36 @@
 // The drift pipeline: load manifests, collect every domain concurrently,
 // compare, filter through the ignore rules, report. Domains come only from the
 // registry.
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { DomainUnavailable, type Domain, type DriftItem, type Environment, type LoadedManifest } from './domain.js';
+import { DomainUnavailable, type Domain, type DomainEntry, type DriftItem, type Environment, type LoadedManifest } from './domain.js';
 import { applyIgnoreRules, parseIgnoreFile, type IgnoreRule, type IgnoreProblem } from './ignore.js';
 import { loadManifest } from './manifest.js';
 import { DOMAINS } from './registry.js';
 import { BUILD, validatedManifests, type ValidatedManifests } from './validated.js';
 import { KIND_LIST, toReportItem, type DomainReport, type DriftReport, type RuleReport } from './report.js';
 
+/** A registry line, or a domain already loaded (tests bring their own). */
+export type Registered = DomainEntry | Domain;
+
+const entryOf = (registered: Registered): DomainEntry =>
+  'load' in registered ? registered : { name: registered.name, file: registered.file, load: async () => registered };
+
 export class UnknownDomain extends Error {
   override name = 'UnknownDomain';
   constructor(
     readonly domain: string,
-    registry: readonly Domain[] = DOMAINS,
+    registry: readonly Registered[] = DOMAINS,
   ) {
     super(`unknown domain '${domain}' (known: ${registry.map((d) => d.name).join(', ')})`);
   }
 }
 
 /** Domains by name, in registry order; every name must be known. */
-export function selectDomains(names: readonly string[] = [], registry: readonly Domain[] = DOMAINS): Domain[] {
+export function selectDomains(names: readonly string[] = [], registry: readonly Registered[] = DOMAINS): DomainEntry[] {
   for (const name of names) if (!registry.some((d) => d.name === name)) throw new UnknownDomain(name, registry);
-  return names.length ? registry.filter((d) => names.includes(d.name)) : [...registry];
+  return (names.length ? registry.filter((d) => names.includes(d.name)) : registry).map(entryOf);
 }
 
 /** Where ignore rules live: the repository root, the manifests directory, and this machine's config. */
@@ -39,7 +46,7 @@ export interface CheckOptions {
   ignoreFiles?: readonly string[];
   now?: Date;
   /** The domains to choose from; the registry unless a test brings its own. */
-  registry?: readonly Domain[];
+  registry?: readonly Registered[];
   /** Manifests validated before; by default the record of this build in the cache directory (none when run from the sources). */
   validated?: ValidatedManifests;
 }
@@ -91,10 +98,14 @@ interface Collected {
   items: DriftItem[];
 }
 
-async function checkDomain(domain: Domain, options: CheckOptions, validated: ValidatedManifests | undefined): Promise<Collected | undefined> {
-  const file = join(options.manifestsDir, domain.file);
+async function checkDomain(entry: DomainEntry, options: CheckOptions, validated: ValidatedManifests | undefined): Promise<Collected | undefined> {
+  const file = join(options.manifestsDir, entry.file);
+  // No manifest, no domain code: an unmanaged domain costs one stat. (A file
+  // that cannot be stat'ed is left to loadManifest, which says why.)
+  if (isMissing(file)) return undefined;
   // hrtime, not performance.now(): perf_hooks would be loaded for this alone.
   const started = process.hrtime.bigint();
+  const domain = await entry.load();
   const done = (rest: Omit<Collected, 'domain' | 'ms'>): Collected => ({ domain, ms: Number(process.hrtime.bigint() - started) / 1e6, ...rest });
   let manifest: LoadedManifest<unknown> | undefined;
   try {
@@ -114,6 +125,14 @@ async function checkDomain(domain: Domain, options: CheckOptions, validated: Val
   }
 }
 
+function isMissing(file: string): boolean {
+  try {
+    return statSync(file, { throwIfNoEntry: false }) === undefined;
+  } catch {
+    return false;
+  }
+}
+
 const ruleReport = (rule: IgnoreRule): RuleReport => ({
   file: rule.file,
   line: rule.line,
@@ -129,7 +148,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const ignoreFiles = options.ignoreFiles ?? ignoreFilesFor(options.manifestsDir, options.environment);
   const validated = options.validated ?? (BUILD === undefined ? undefined : validatedManifests(options.environment.cacheDir, BUILD));
   const [collected, ignore] = await Promise.all([
-    Promise.all(selected.map((domain) => checkDomain(domain, options, validated))),
+    Promise.all(selected.map((entry) => checkDomain(entry, options, validated))),
     readIgnoreRules(ignoreFiles, registry.map((d) => d.name)),
   ]);
   validated?.save();
@@ -141,12 +160,13 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const domains: Record<string, DomainReport> = {};
   const outcomes: DomainOutcome[] = [];
   const unmanaged: string[] = [];
-  selected.forEach((domain, index) => {
+  selected.forEach((entry, index) => {
     const c = collected[index];
     if (!c) {
-      unmanaged.push(domain.name);
+      unmanaged.push(entry.name);
       return;
     }
+    const { domain } = c;
     const items = c.items.filter((item) => kept.has(item));
     const section: DomainReport = {
       title: domain.title,

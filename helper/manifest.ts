@@ -56,9 +56,9 @@ function describeParseError(error: ParseError): string {
 
 /**
  * Parses manifest text (strict JSON) and validates it; throws ManifestError.
- * A text that `validated` has seen pass is not validated again.
+ * A `trusted` text passed validation before (see validated.ts) and is only parsed.
  */
-export function parseManifest<M>(file: string, text: string, schema: $ZodType<M>, validated?: ValidatedManifests): LoadedManifest<M> {
+export function parseManifest<M>(file: string, text: string, schema: $ZodType<M>, trusted = false): LoadedManifest<M> {
   // JSON.parse is several times faster than building jsonc-parser's tree, which
   // only an error message needs: the tree is built then, once.
   let tree: Node | undefined;
@@ -81,7 +81,7 @@ export function parseManifest<M>(file: string, text: string, schema: $ZodType<M>
   // validate (no defaults, no transforms; a unit test walks them), so a text
   // validated before needs no schema at all.
   const loaded = { path: file, text, value: value as M, positionOf };
-  if (validated?.has(file, text)) return loaded;
+  if (trusted) return loaded;
   const result = z.safeParse(schema, value);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -89,7 +89,6 @@ export function parseManifest<M>(file: string, text: string, schema: $ZodType<M>
     const root = treeOf();
     throw new ManifestError(file, positionOf(path) ?? (root && nearestPosition(text, root, path)), formatJsonPath(path), issue?.message ?? 'invalid');
   }
-  validated?.add(file, text);
   return loaded;
 }
 
@@ -109,6 +108,8 @@ function nearestPosition(text: string, tree: Node, path: (string | number)[]) {
 
 /** Reads and validates a manifest file; undefined when the file does not exist (the domain is not managed). */
 export async function loadManifest<M>(file: string, schema: $ZodType<M>, validated?: ValidatedManifests): Promise<LoadedManifest<M> | undefined> {
+  // Stamped before reading: a write during the read leaves a newer stamp, which is validated again next time.
+  const stamp = validated?.stampOf(file);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -117,5 +118,8 @@ export async function loadManifest<M>(file: string, schema: $ZodType<M>, validat
     if (code === 'ENOENT') return undefined;
     throw new ManifestError(file, undefined, '', code === 'EACCES' ? 'permission denied' : (error as Error).message);
   }
-  return parseManifest(file, text, schema, validated);
+  const trusted = stamp !== undefined && validated!.has(file, stamp);
+  const manifest = parseManifest(file, text, schema, trusted);
+  if (stamp !== undefined && !trusted) validated!.add(file, stamp);
+  return manifest;
 }

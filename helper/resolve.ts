@@ -2,7 +2,7 @@
 // item at a time, each journaled so that `bkt drift undo` can revert it.
 import { basename } from 'node:path';
 import type { Domain, DriftItem, Environment, LoadedManifest, Operation } from './domain.js';
-import { DOMAINS } from './registry.js';
+import { loadDomain } from './registry.js';
 import { ruleFor } from './ignore.js';
 import { parseManifest } from './manifest.js';
 import { appendLine, applyEdits } from './manifest-writer.js';
@@ -25,11 +25,8 @@ export interface Step {
   ignoreFile?: string;
 }
 
-export function domainOf(item: DriftItem): Domain {
-  const domain = DOMAINS.find((d) => d.name === item.domain);
-  if (!domain) throw new Error(`no domain '${item.domain}' for item ${item.id}`);
-  return domain;
-}
+/** The domain of an item, loaded. */
+export const domainOf = (item: DriftItem): Promise<Domain> => loadDomain(item.domain);
 
 const CAPTURE_WORDS: Record<DriftItem['kind'], string> = {
   addition: 'add to',
@@ -38,16 +35,16 @@ const CAPTURE_WORDS: Record<DriftItem['kind'], string> = {
 };
 
 /** Builds the step for one item; apply asks the domain for its operations now, so the plan shows them. */
-export function planStep(
+export async function planStep(
   item: DriftItem,
   action: Action,
   manifest: LoadedManifest<unknown>,
   env: Environment,
   ignoreFile: string,
-): Step {
+): Promise<Step> {
   const step: Step = { item, action, manifestPath: manifest.path, manifestText: manifest.text };
   if (action === 'apply') {
-    const result = domainOf(item).apply(item, manifest, env);
+    const result = (await domainOf(item)).apply(item, manifest, env);
     if ('unsupported' in result) step.unsupported = result.unsupported;
     else step.operations = result;
   }
@@ -82,7 +79,7 @@ export interface ExecuteOptions {
 /** Executes one step; never throws for a failure of the step itself, which is reported and returned. */
 export async function executeStep(step: Step, options: ExecuteOptions): Promise<StepOutcome> {
   const { item } = step;
-  const domain = domainOf(item);
+  const domain = await domainOf(item);
   try {
     if (step.action === 'capture') {
       // Edits are computed inside the writer's lock from the file as it is then,
@@ -126,9 +123,7 @@ export async function executeStep(step: Step, options: ExecuteOptions): Promise<
 /** After a batch, each domain that ran operations gets its finishing call (systemd reloads once). */
 export async function finishDomains(steps: readonly Step[], outcomes: readonly StepOutcome[], env: Environment, log: (line: string) => void): Promise<boolean> {
   const touched = new Set<Domain>();
-  steps.forEach((step, i) => {
-    if (step.action === 'apply' && outcomes[i] === 'done') touched.add(domainOf(step.item));
-  });
+  for (const [i, step] of steps.entries()) if (step.action === 'apply' && outcomes[i] === 'done') touched.add(await domainOf(step.item));
   let ok = true;
   for (const domain of touched) {
     if (!domain.finishApply) continue;

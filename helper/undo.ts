@@ -42,7 +42,7 @@ export async function undoLast(env: Environment, log: (line: string) => void): P
       await removeLine(entry.file, entry.rule);
       log(`✓ Removed the ignore rule ${entry.rule} from ${entry.file}`);
     } else {
-      const domain = domainOf(item);
+      const domain = await domainOf(item);
       const manifest = parseManifest(entry.file, entry.manifestText, domain.schema);
       const previousState = parseManifest(entry.file, editText(manifest.text, domain.capture(item, manifest)), domain.schema);
       const result = domain.apply(invertItem(item), previousState, env);

@@ -115,8 +115,8 @@ async function run(prepared: Prepared, steps: Step[], skipped: number, options: 
   return exitCodeOf(after.report);
 }
 
-function stepsFor(prepared: Prepared, action: Action): Step[] {
-  return prepared.items.map(({ item, manifest }) => planStep(item, action, manifest, prepared.environment, prepared.ignoreFile));
+function stepsFor(prepared: Prepared, action: Action): Promise<Step[]> {
+  return Promise.all(prepared.items.map(({ item, manifest }) => planStep(item, action, manifest, prepared.environment, prepared.ignoreFile)));
 }
 
 async function interactive(prepared: Prepared, options: ResolveOptions, domains: string[]): Promise<number> {
@@ -151,7 +151,7 @@ async function interactive(prepared: Prepared, options: ResolveOptions, domains:
       skipped++;
       continue;
     }
-    const step = planStep(item, choice as Action, manifest, prepared.environment, prepared.ignoreFile);
+    const step = await planStep(item, choice as Action, manifest, prepared.environment, prepared.ignoreFile);
     for (const line of describeStep(step)) process.stdout.write(`  ${line}\n`);
     steps.push(step);
   }
@@ -162,12 +162,12 @@ async function interactive(prepared: Prepared, options: ResolveOptions, domains:
 /** `bkt capture` (action capture) and `bkt sync` (action apply). */
 export async function resolveAll(domains: string[], options: ResolveOptions, action: Action): Promise<number> {
   const prepared = await prepare(domains, options);
-  if (action !== 'capture') return run(prepared, stepsFor(prepared, action), 0, options, domains);
+  if (action !== 'capture') return run(prepared, await stepsFor(prepared, action), 0, options, domains);
   const all = prepared.items.length;
   prepared.items = prepared.items.filter(({ item }) => optedIn(item, options));
   const held = all - prepared.items.length;
   if (held) process.stdout.write(`${held} item${held === 1 ? '' : 's'} not captured without --include-masked (units masked outside the manifest).\n`);
-  return run(prepared, stepsFor(prepared, action), held, options, domains);
+  return run(prepared, await stepsFor(prepared, action), held, options, domains);
 }
 
 /** `bkt drift resolve`: a preference decides every item, or the user does, item by item. */

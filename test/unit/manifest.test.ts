@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { ManifestError, formatJsonPath, lineColumn, parseManifest } from '../../helper/manifest.js';
-import { DOMAINS } from '../../helper/registry.js';
+import { ManifestError, formatJsonPath, lineColumn, loadManifest, parseManifest } from '../../helper/manifest.js';
+import { loadAllDomains } from '../../helper/registry.js';
 import { validatedManifests } from '../../helper/validated.js';
 
 const Example = z.looseObject({ settings: z.array(z.looseObject({ schema: z.string(), key: z.string(), value: z.string() })) });
@@ -71,42 +71,57 @@ describe('the real user manifests', () => {
 
 describe('manifests validated before', () => {
   const valid = '{"settings": [{"schema": "a", "key": "b", "value": "c"}]}';
+  // A clock ten seconds ahead: the files written by the test are then not "just changed".
+  const later = () => Date.now() + 10_000;
+  const setup = (text: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bkt-validated-'));
+    const file = join(dir, 'gsettings.json');
+    writeFileSync(file, text);
+    return { cache: join(dir, 'cache'), file };
+  };
+  // A schema that refuses everything: only a validation would notice.
+  const Never = z.never() as never;
 
-  it('keep the file as parsed, in its own key order, whether validated now or before', () => {
-    const reordered = '{"settings": [{"value": "c", "extra": 1, "key": "b", "schema": "a"}]}';
-    const cache = mkdtempSync(join(tmpdir(), 'bkt-validated-'));
-    const first = validatedManifests(cache, 'build-1');
-    const fresh = parseManifest('/m/gsettings.json', reordered, Example, first).value;
+  it('keep the file as parsed, in its own key order, whether validated now or before', async () => {
+    const { cache, file } = setup('{"settings": [{"value": "c", "extra": 1, "key": "b", "schema": "a"}]}');
+    const first = validatedManifests(cache, 'build-1', later);
+    const fresh = (await loadManifest(file, Example, first))!.value;
     first.save();
-    const again = parseManifest('/m/gsettings.json', reordered, Example, validatedManifests(cache, 'build-1')).value;
-    expect(JSON.stringify(fresh)).toBe(JSON.stringify(JSON.parse(reordered)));
+    const again = (await loadManifest(file, Never, validatedManifests(cache, 'build-1', later)))!.value;
+    expect(JSON.stringify(fresh)).toBe(JSON.stringify(JSON.parse(readFileSync(file, 'utf8'))));
     expect(JSON.stringify(again)).toBe(JSON.stringify(fresh));
   });
 
-  it('are not validated again while their text and the build stay the same, and are when either changes', () => {
-    const cache = mkdtempSync(join(tmpdir(), 'bkt-validated-'));
-    const record = validatedManifests(cache, 'build-1');
-    parseManifest('/m/gsettings.json', valid, Example, record);
+  it('are not validated again while the file and the build stay the same, and are when either changes', async () => {
+    const { cache, file } = setup(valid);
+    const record = validatedManifests(cache, 'build-1', later);
+    await loadManifest(file, Example, record);
     record.save();
-    expect(Object.keys(JSON.parse(readFileSync(join(cache, 'valid-manifests.json'), 'utf8')).files)).toEqual(['/m/gsettings.json']);
-    // A schema that refuses everything: only a validation would notice.
-    const Never = z.never();
-    expect(parseManifest('/m/gsettings.json', valid, Never as never, validatedManifests(cache, 'build-1')).value).toEqual(JSON.parse(valid));
-    expect(() => parseManifest('/m/gsettings.json', valid, Never as never, validatedManifests(cache, 'build-2'))).toThrow(ManifestError);
-    expect(() => parseManifest('/m/gsettings.json', `${valid}\n`, Never as never, validatedManifests(cache, 'build-1'))).toThrow(ManifestError);
-    expect(() => parseManifest('/m/other.json', valid, Never as never, validatedManifests(cache, 'build-1'))).toThrow(ManifestError);
+    expect(Object.keys(JSON.parse(readFileSync(join(cache, 'valid-manifests.json'), 'utf8')).files)).toEqual([file]);
+    expect((await loadManifest(file, Never, validatedManifests(cache, 'build-1', later)))!.value).toEqual(JSON.parse(valid));
+    await expect(loadManifest(file, Never, validatedManifests(cache, 'build-2', later))).rejects.toThrow(ManifestError);
+    // The same text written again is a new file state: validated again.
+    writeFileSync(file, valid);
+    await expect(loadManifest(file, Never, validatedManifests(cache, 'build-1', later))).rejects.toThrow(ManifestError);
   });
 
-  it('records nothing that failed, and a record that cannot be written changes nothing', () => {
-    const cache = mkdtempSync(join(tmpdir(), 'bkt-validated-'));
-    const record = validatedManifests(cache, 'build-1');
-    expect(() => parseManifest('/m/gsettings.json', '{"settings": 1}', Example, record)).toThrow(ManifestError);
-    record.save();
+  it('do not record a file changed in the last seconds, nor one that failed; an unwritable record changes nothing', async () => {
+    const { cache, file } = setup(valid);
+    const now = validatedManifests(cache, 'build-1');
+    await loadManifest(file, Example, now);
+    now.save();
     expect(existsSync(join(cache, 'valid-manifests.json'))).toBe(false);
 
-    writeFileSync(join(cache, 'blocked'), 'a file where the cache directory would be');
-    const blocked = validatedManifests(join(cache, 'blocked'), 'build-1');
-    parseManifest('/m/gsettings.json', valid, Example, blocked);
+    writeFileSync(file, '{"settings": 1}');
+    const failing = validatedManifests(cache, 'build-1', later);
+    await expect(loadManifest(file, Example, failing)).rejects.toThrow(ManifestError);
+    failing.save();
+    expect(existsSync(join(cache, 'valid-manifests.json'))).toBe(false);
+
+    writeFileSync(file, valid);
+    writeFileSync(cache, 'a file where the cache directory would be');
+    const blocked = validatedManifests(cache, 'build-1', later);
+    await loadManifest(file, Example, blocked);
     expect(() => blocked.save()).not.toThrow();
   });
 });
@@ -123,8 +138,8 @@ describe('the domains schemas', () => {
     return [...own, ...Object.values(def).flatMap((v) => (typeof v === 'object' ? changingParts(v, seen) : []))];
   };
 
-  it('only validate: none has a default, a transform or a pipe', () => {
+  it('only validate: none has a default, a transform or a pipe', async () => {
     expect(changingParts(z.pipe(z.string(), z.transform((s) => s.length)))).toEqual(['pipe', 'transform']);
-    for (const domain of DOMAINS) expect(changingParts(domain.schema), domain.name).toEqual([]);
+    for (const domain of await loadAllDomains()) expect(changingParts(domain.schema), domain.name).toEqual([]);
   });
 });

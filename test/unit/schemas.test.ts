@@ -4,16 +4,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import AjvModule from 'ajv/dist/2020.js';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Domain } from '../../helper/domain.js';
 import { manifestSchemas } from '../../build/manifest-schemas.js';
-import { DOMAINS } from '../../helper/registry.js';
+import { DOMAINS, loadAllDomains } from '../../helper/registry.js';
 
 const REPO = join(import.meta.dirname, '../..');
 const FIXTURES = join(REPO, '../shared/fixtures/bootc-manifests');
 const Ajv = AjvModule.default ?? AjvModule;
 
 describe('manifest JSON Schemas', () => {
-  const schemas = manifestSchemas();
+  let schemas: Map<string, string>;
+  let domains: Domain[];
+  beforeAll(async () => {
+    schemas = await manifestSchemas();
+    domains = await loadAllDomains();
+  });
 
   it('are committed as generated (run npm run build to refresh them)', () => {
     for (const [file, text] of schemas) expect(readFileSync(join(REPO, 'schemas', file), 'utf8'), file).toBe(text);
@@ -21,7 +27,7 @@ describe('manifest JSON Schemas', () => {
 
   it('accept every real manifest of its domain, and reject a wrong type', () => {
     const ajv = new Ajv({ strict: false });
-    for (const domain of DOMAINS) {
+    for (const domain of domains) {
       const fixture = join(FIXTURES, domain.file);
       if (!existsSync(fixture)) continue;
       const validate = ajv.compile(JSON.parse(schemas.get(domain.file.replace(/\.json$/, '.schema.json'))!));
@@ -32,5 +38,13 @@ describe('manifest JSON Schemas', () => {
 
   it('cover every domain of the registry', () => {
     expect([...schemas.keys()].sort()).toEqual(DOMAINS.map((d) => d.file.replace(/\.json$/, '.schema.json')).sort());
+  });
+});
+
+describe('the registry', () => {
+  it('names each domain and its manifest as the domain itself does', async () => {
+    const domains = await loadAllDomains();
+    expect(domains.map((d) => [d.name, d.file])).toEqual(DOMAINS.map((d) => [d.name, d.file]));
+    expect(new Set(DOMAINS.map((d) => d.file)).size).toBe(DOMAINS.length);
   });
 });

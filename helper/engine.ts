@@ -2,7 +2,7 @@
 // compare, filter through the ignore rules, report. Domains come only from the
 // registry.
 import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile } from './fs-async.js';
 import { dirname, join, resolve } from 'node:path';
 import { DomainUnavailable, type Domain, type DomainEntry, type DriftItem, type Environment, type LoadedManifest } from './domain.js';
 import { applyIgnoreRules, parseIgnoreFile, type IgnoreRule, type IgnoreProblem } from './ignore.js';

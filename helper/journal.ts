@@ -1,6 +1,6 @@
 // The journal of resolutions: one JSON line each, with what `bkt drift undo`
 // needs to put things back (the manifest's previous text, the item as it was).
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from './fs-async.js';
 import { dirname, join } from 'node:path';
 import type { DriftItem, Environment } from './domain.js';
 

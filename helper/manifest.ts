@@ -1,6 +1,6 @@
 // Loading a manifest: strict JSON, validated by the domain's zod schema, with
 // every error naming the file, the JSON path and the line:column.
-import { readFile } from 'node:fs/promises';
+import { readFile } from './fs-async.js';
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import * as z from 'zod/mini';
 import english from 'zod/v4/locales/en.js';

@@ -3,7 +3,7 @@
 //  - ignore: the rule line comes out of the ignore file;
 //  - apply: the system goes back to the state it had, by applying the inverse
 //    item against the manifest as it would read with that state captured.
-import { readFile } from 'node:fs/promises';
+import { readFile } from './fs-async.js';
 import type { DriftItem, Environment } from './domain.js';
 import { journalFileFor, lastResolution, markUndone } from './journal.js';
 import { parseManifest } from './manifest.js';

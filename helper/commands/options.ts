@@ -1,5 +1,5 @@
 // Options shared by the commands that read manifests.
-import { stat } from 'node:fs/promises';
+import { stat } from '../fs-async.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Environment } from '../domain.js';

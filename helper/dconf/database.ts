@@ -13,7 +13,7 @@
 // $XDG_RUNTIME_DIR/dconf-service/; while that file does not exist dconf asks
 // the service to make it, which only a D-Bus call can do, so then the values
 // come from one `dconf dump /` instead.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../fs-async.js';
 import { join } from 'node:path';
 import type { Environment } from '../domain.js';
 import { inRoot } from '../environment.js';

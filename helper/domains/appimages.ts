@@ -20,7 +20,7 @@
 //   ever ignore.
 // The AppImage directory only tells whether AppImages are used here at all:
 // file names are GearLever's slugs of the names and cannot be matched back.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from '../fs-async.js';
 import { dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { DomainError, DomainUnavailable, type Domain, type DriftItem, type Environment, type ManifestEdit } from '../domain.js';

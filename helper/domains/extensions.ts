@@ -12,7 +12,7 @@
 // An installed but disabled extension the manifest does not declare is not
 // drift: it changes nothing on the desktop, and images and distributions ship
 // extensions the user never turned on.
-import { access, readdir } from 'node:fs/promises';
+import { access, readdir } from '../fs-async.js';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { commandOnPath } from '../command-path.js';

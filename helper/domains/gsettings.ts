@@ -15,7 +15,7 @@
 // or applied, and calling it drift would hide that the manifest is wrong (or
 // written for another machine) behind a change the user cannot make.
 import { statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from '../fs-async.js';
 import { dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { commandOnPath } from '../command-path.js';

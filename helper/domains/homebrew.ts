@@ -11,7 +11,7 @@
 //   nothing declared explains. Dependencies are not drift: brew installs and
 //   removes them on its own.
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from '../fs-async.js';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { DomainUnavailable, type Domain, type DriftItem, type Environment, type ManifestEdit, type Operation } from '../domain.js';

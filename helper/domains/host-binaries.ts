@@ -8,7 +8,7 @@
 // - modification: installed from another source, or at a version outside the
 //   one the manifest pins (read as fetchbin reads it: a bare `2.0` means `^2.0`);
 // - addition: a binary fetchbin installed that the manifest does not declare.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../fs-async.js';
 import { join } from 'node:path';
 import satisfies from 'semver/functions/satisfies.js';
 import valid from 'semver/functions/valid.js';

@@ -1,6 +1,6 @@
 // Shims: scripts in the shims directory that run a host command from inside a
 // toolbox, `exec flatpak-spawn --host <host> "$@"`.
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from '../fs-async.js';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { DomainUnavailable, type Domain, type DriftItem, type Environment } from '../domain.js';

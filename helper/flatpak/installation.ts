@@ -8,7 +8,7 @@
 //   <installation>/repo/config   keyfile, one `[remote "NAME"]` group per remote
 //   <installation>/overrides/<id>   keyfile written by `flatpak override`
 //   <installation>/.changed   touched by flatpak after every change
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile } from '../fs-async.js';
 import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { DomainUnavailable, type Environment } from '../domain.js';

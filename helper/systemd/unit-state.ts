@@ -451,9 +451,10 @@ export class UnitFileStates {
       if (trimmed.startsWith('#') || trimmed.startsWith(';')) return;
       const p = continuation === undefined ? raw : continuation + raw;
       if (p.length > LONG_LINE_MAX) throw new LookupFailure('EBADMSG', `${path}:${index + 1}: line too long`);
-      let escaped = false;
-      for (const char of p) escaped = escaped ? false : char === '\\';
-      if (escaped) {
+      // A line continues when it ends in an unescaped backslash: an odd run of them.
+      let trailing = 0;
+      while (trailing < p.length && p.charCodeAt(p.length - 1 - trailing) === 92) trailing++;
+      if (trailing % 2 === 1) {
         continuation = `${p.slice(0, -1)} `;
         return;
       }

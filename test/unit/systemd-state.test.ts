@@ -115,6 +115,16 @@ describe('unit file states', () => {
     expect(stateOf(files, 'serial@.service').state).toBe('enabled');
   });
 
+  it('a line ending in a backslash goes on to the next; an escaped backslash does not', () => {
+    const continued = { text: '[Unit]\nDescription=x \\\n  and more\n[Install]\nAlso=\\\n  helper.service\n' };
+    expect(stateOf({ [`${LIB}/a.service`]: continued, [`${LIB}/helper.service`]: WANTED }, 'a.service').state).toBe('indirect');
+    const escaped = { text: '[Unit]\nDescription=x\\\\\n[Install]\nAlso=helper.service\n' };
+    expect(stateOf({ [`${LIB}/a.service`]: escaped, [`${LIB}/helper.service`]: WANTED }, 'a.service').state).toBe('indirect');
+    // Unescaped, the backslash joins [Install] to the line before it: no Also=, so the unit is static.
+    const swallowed = { text: '[Unit]\nDescription=x \\\n[Install]\nAlso=helper.service\n' };
+    expect(stateOf({ [`${LIB}/a.service`]: swallowed, [`${LIB}/helper.service`]: WANTED }, 'a.service').state).toBe('static');
+  });
+
   it('a drop-in can give a unit its [Install] section', () => {
     expect(stateOf({ [`${LIB}/a.service`]: STATIC, [`${ETC}/a.service.d/install.conf`]: { text: '[Install]\nWantedBy=multi-user.target\n' } }, 'a.service').state).toBe('disabled');
   });

@@ -7,7 +7,7 @@
 // offline systemd root tree as `systemctl --root` reads it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, cp, mkdir, mkdtemp, readFile, readlink, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess } from '../helper/run.js';
@@ -181,11 +181,6 @@ async function buildFlatpakInstallation(work: string, apps: SyntheticApps, env: 
   const metadata = await readFile(join(template, 'active', 'metadata'), 'utf8');
   await Promise.all(others.map((id) => cloneApp(installation, template, templateCommit, deploy, metadata, first, id)));
   await writeFile(join(installation, '.changed'), '');
-  // A desktop at rest: its last flatpak change was an hour ago, not a second ago
-  // (bkt does not keep a scan of an installation that changed in the last seconds).
-  const anHourAgo = new Date(Date.now() - 3_600_000);
-  await utimes(join(installation, '.changed'), anHourAgo, anHourAgo);
-  await utimes(join(installation, 'app'), anHourAgo, anHourAgo);
 
   const { stdout } = await runProcess('flatpak', ['--user', 'list', '--app', '--columns=application'], { env });
   const listed = stdout.split('\n').filter(Boolean).length;

@@ -1,19 +1,13 @@
 // Manifests this build of bkt has already validated, kept between runs in
-// $XDG_CACHE_HOME/bkt/valid-manifests.json. The domains' schemas only change
-// with a new build, so a manifest file that is as it was when it passed
-// passes again: it is read with JSON.parse alone. zod's first validation in a
-// process costs ~8 ms of a check (compiling the schemas and running cold
-// code), measured on the bench's three manifests.
-//
-// "As it was" is the file's stamp, as make and git judge files: its size,
-// inode, and modification and change times to the nanosecond; any write
-// moves the change time, which no one can set back. A file changed in the
-// last seconds is not recorded, since file times move in clock ticks and a
-// second write could share the first one's ("racily clean", as git says).
-// A stamp, not a hash of the text: node:crypto alone costs a check ~10 ms to
-// load, and hashing 100 KB in JavaScript ~5 ms.
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// the cache directory as valid-manifests.json. The domains' schemas only
+// change with a new build, so a manifest file whose stamp (cache.ts) is what
+// it was when it passed passes again: it is read with JSON.parse alone. zod's
+// first validation in a process costs ~8 ms of a check (compiling the schemas
+// and running cold code), measured on the bench's three manifests. A stamp,
+// not a hash of the text: node:crypto alone costs a check ~10 ms to load, and
+// hashing 100 KB in JavaScript ~5 ms.
+import { resolve } from 'node:path';
+import { fileStamp, readCache, writeCache } from './cache.js';
 
 declare const BKT_BUILD: string | undefined;
 
@@ -30,7 +24,7 @@ export interface ValidatedManifests {
   has(file: string, stamp: string): boolean;
   /** The file, with this stamp, has just passed. */
   add(file: string, stamp: string): void;
-  /** Writes the record if something was added; a record that cannot be written only costs the next run a validation. */
+  /** Writes the record if something was added. */
   save(): void;
 }
 
@@ -39,31 +33,14 @@ interface Record {
   files: { [file: string]: string };
 }
 
-const RACY_MS = 2_000;
+const FILE = 'valid-manifests.json';
 
 export function validatedManifests(cacheDir: string, build: string, now: () => number = Date.now): ValidatedManifests {
-  const path = join(cacheDir, 'valid-manifests.json');
-  let record: Record = { build, files: {} };
-  try {
-    const read = JSON.parse(readFileSync(path, 'utf8')) as Record;
-    if (read.build === build && typeof read.files === 'object' && read.files !== null) record = read;
-  } catch {
-    // No record yet, or an unreadable one: every manifest is validated.
-  }
+  const kept = readCache(cacheDir, FILE) as Partial<Record> | undefined;
+  const record: Record = kept?.build === build && typeof kept.files === 'object' && kept.files !== null ? (kept as Record) : { build, files: {} };
   let added = false;
   return {
-    stampOf(file) {
-      let info;
-      try {
-        info = statSync(file, { bigint: true, throwIfNoEntry: false });
-      } catch {
-        return undefined;
-      }
-      if (!info) return undefined;
-      const newest = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
-      if (BigInt(now() - RACY_MS) * 1_000_000n < newest) return undefined;
-      return [info.size, info.ino, info.mtimeNs, info.ctimeNs].join(':');
-    },
+    stampOf: (file) => fileStamp(file, now()),
     has: (file, stamp) => record.files[resolve(file)] === stamp,
     add(file, stamp) {
       record.files[resolve(file)] = stamp;
@@ -72,18 +49,7 @@ export function validatedManifests(cacheDir: string, build: string, now: () => n
     save() {
       if (!added) return;
       added = false;
-      const temporary = `${path}.${process.pid}.tmp`;
-      try {
-        mkdirSync(cacheDir, { recursive: true });
-        writeFileSync(temporary, JSON.stringify(record));
-        renameSync(temporary, path);
-      } catch {
-        try {
-          rmSync(temporary, { force: true });
-        } catch {
-          // nothing was written
-        }
-      }
+      writeCache(cacheDir, FILE, record);
     },
   };
 }

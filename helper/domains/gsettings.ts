@@ -15,9 +15,10 @@
 // or applied, and calling it drift would hide that the manifest is wrong (or
 // written for another machine) behind a change the user cannot make.
 import { statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from '../fs-async.js';
-import { dirname, join } from 'node:path';
+import { readdir, readFile } from '../fs-async.js';
+import { join } from 'node:path';
 import * as z from 'zod/mini';
+import { readCache, writeCache } from '../cache.js';
 import { commandOnPath } from '../command-path.js';
 import { DconfError, openDconf, type DconfValues } from '../dconf/database.js';
 import { DomainError, DomainUnavailable, type Domain, type DriftItem, type Environment, type LoadedManifest } from '../domain.js';
@@ -163,7 +164,7 @@ interface SchemaDirectory {
 
 // Parsed schema files by path, kept while the file's size and time stay the
 // same, so that the live helper re-reads only what changed. They are also kept
-// between runs in $XDG_CACHE_HOME/bkt/gschemas.json: parsing the XML is most of
+// between runs in the cache directory (cache.ts) as gschemas.json: parsing the XML is most of
 // a cold check's gsettings time, and schemas change only with packages.
 type ParsedFile = { mtimeMs: number; size: number; file: SchemaFile | undefined };
 const parsedFiles = new Map<string, ParsedFile>();
@@ -171,34 +172,20 @@ const SCHEMA_CACHE_VERSION = 1;
 let schemaCacheLoaded = false;
 let schemaCacheDirty = false;
 
-function schemaCachePath(env: Environment): string {
-  return join(env.env.XDG_CACHE_HOME || join(env.home, '.cache'), 'bkt', 'gschemas.json');
-}
+const SCHEMA_CACHE = 'gschemas.json';
 
-async function loadSchemaCache(path: string): Promise<void> {
+function loadSchemaCache(cacheDir: string): void {
   if (schemaCacheLoaded) return;
   schemaCacheLoaded = true;
-  try {
-    const cache = JSON.parse(await readFile(path, 'utf8')) as { version?: number; files?: Record<string, ParsedFile> };
-    if (cache.version !== SCHEMA_CACHE_VERSION || !cache.files) return;
-    for (const [file, entry] of Object.entries(cache.files)) if (!parsedFiles.has(file)) parsedFiles.set(file, entry);
-  } catch {
-    // No cache yet, or an unreadable one: the files are parsed and the cache written anew.
-  }
+  const cache = readCache(cacheDir, SCHEMA_CACHE) as { version?: number; files?: Record<string, ParsedFile> } | undefined;
+  if (cache?.version !== SCHEMA_CACHE_VERSION || !cache.files) return;
+  for (const [file, entry] of Object.entries(cache.files)) if (!parsedFiles.has(file)) parsedFiles.set(file, entry);
 }
 
-/** Best effort: a cache that cannot be written only costs the next run its parse. */
-async function saveSchemaCache(path: string): Promise<void> {
+function saveSchemaCache(cacheDir: string): void {
   if (!schemaCacheDirty) return;
   schemaCacheDirty = false;
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(temporary, JSON.stringify({ version: SCHEMA_CACHE_VERSION, files: Object.fromEntries(parsedFiles) }));
-    await rename(temporary, path);
-  } catch {
-    await rm(temporary, { force: true });
-  }
+  writeCache(cacheDir, SCHEMA_CACHE, { version: SCHEMA_CACHE_VERSION, files: Object.fromEntries(parsedFiles) });
 }
 
 /** Reads schema files once per check (concurrent lookups share a read) and across checks while unchanged. */
@@ -381,8 +368,7 @@ async function collect(env: Environment, manifest: LoadedManifest<GsettingsManif
   const useDconf = commandOnPath('dconf', env.env) !== undefined && (env.env.GSETTINGS_BACKEND ?? 'dconf') === 'dconf';
   if (!useDconf && commandOnPath('gsettings', env.env) === undefined) throw new DomainUnavailable('neither dconf nor gsettings is installed');
 
-  const cache = schemaCachePath(env);
-  await loadSchemaCache(cache);
+  loadSchemaCache(env.cacheDir);
   const reader = new SchemaReader(directories, (env.env.XDG_CURRENT_DESKTOP ?? '').split(':').filter(Boolean));
   const schemaArgs = [...new Set(manifest.value.settings.map((s) => s.schema))];
   const ids = [...new Set(schemaArgs.map((s) => splitSchema(s).id))];
@@ -392,7 +378,7 @@ async function collect(env: Environment, manifest: LoadedManifest<GsettingsManif
     Promise.all(ids.map(async (id) => [id, await reader.keys(id, wanted.get(id)!)] as const)).then((pairs) => new Map(pairs)),
     useDconf ? dconfValues(env) : undefined,
   ]);
-  await saveSchemaCache(cache);
+  saveSchemaCache(env.cacheDir);
   const shown = useDconf
     ? undefined
     : new Map(await mapLimited(schemaArgs.filter((s) => schemas.get(splitSchema(s).id)), 4, async (s) => [s, await gsettingsValues(env, s)] as const));

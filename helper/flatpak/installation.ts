@@ -9,8 +9,9 @@
 //   <installation>/overrides/<id>   keyfile written by `flatpak override`
 //   <installation>/.changed   touched by flatpak after every change
 import { access, readFile } from '../fs-async.js';
-import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readdirSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { fileStamp, readCache, writeCache } from '../cache.js';
 import { DomainUnavailable, type Environment } from '../domain.js';
 import { inRoot } from '../environment.js';
 
@@ -145,30 +146,18 @@ export function readInstalledApps(installation: Installation): InstalledApp[] {
  * directory comes or goes by any other hand.
  */
 function stampOf(installation: Installation): string | undefined {
-  try {
-    const changed = statSync(join(installation.path, '.changed'), { bigint: true });
-    const apps = statSync(join(installation.path, 'app'), { bigint: true });
-    // A file time within the last seconds may yet be shared by a change still to come
-    // (file times move in clock ticks): such a scan is not kept ("racily clean", as git says).
-    const newest = changed.mtimeNs > apps.mtimeNs ? changed.mtimeNs : apps.mtimeNs;
-    if (BigInt(Date.now() - RACY_MS) * 1_000_000n < newest) return undefined;
-    return [changed.ino, changed.mtimeNs, changed.ctimeNs, apps.ino, apps.mtimeNs, apps.ctimeNs].join(':');
-  } catch {
-    return undefined;
-  }
+  const changed = fileStamp(join(installation.path, '.changed'));
+  const apps = fileStamp(join(installation.path, 'app'));
+  return changed === undefined || apps === undefined ? undefined : `${changed} ${apps}`;
 }
 
-const RACY_MS = 2_000;
+const APPS_CACHE = 'flatpak-apps.json';
 const APPS_CACHE_VERSION = 1;
 type AppsCache = { version: number; installations: Record<string, { stamp: string; apps: InstalledApp[] }> };
 
-function readAppsCache(file: string): AppsCache {
-  try {
-    const cache = JSON.parse(readFileSync(file, 'utf8')) as AppsCache;
-    if (cache.version === APPS_CACHE_VERSION && typeof cache.installations === 'object') return cache;
-  } catch {
-    // No cache yet, or an unreadable one: scanned anew.
-  }
+function readAppsCache(cacheDir: string): AppsCache {
+  const cache = readCache(cacheDir, APPS_CACHE) as Partial<AppsCache> | undefined;
+  if (cache?.version === APPS_CACHE_VERSION && typeof cache.installations === 'object' && cache.installations !== null) return cache as AppsCache;
   return { version: APPS_CACHE_VERSION, installations: {} };
 }
 
@@ -179,8 +168,7 @@ function readAppsCache(file: string): AppsCache {
  * two stats). A cache that cannot be written only costs the next check a scan.
  */
 export function readInstalledAppsCached(present: Installation[], cacheDir: string): InstalledApp[] {
-  const file = join(cacheDir, 'flatpak-apps.json');
-  const cache = readAppsCache(file);
+  const cache = readAppsCache(cacheDir);
   let changed = false;
   const apps = present.flatMap((installation) => {
     const stamp = stampOf(installation);
@@ -193,21 +181,7 @@ export function readInstalledAppsCached(present: Installation[], cacheDir: strin
     }
     return scanned;
   });
-  if (changed) {
-    const temporary = `${file}.${process.pid}.tmp`;
-    try {
-      mkdirSync(cacheDir, { recursive: true });
-      writeFileSync(temporary, JSON.stringify(cache));
-      renameSync(temporary, file);
-    } catch {
-      // A read-only or full cache directory, or none at all.
-      try {
-        rmSync(temporary, { force: true });
-      } catch {
-        // nothing was written
-      }
-    }
-  }
+  if (changed) writeCache(cacheDir, APPS_CACHE, cache);
   return apps;
 }
 

@@ -47,8 +47,6 @@ export interface CheckOptions {
   now?: Date;
   /** The domains to choose from; the registry unless a test brings its own. */
   registry?: readonly Registered[];
-  /** Manifests validated before; by default the record of this build in the cache directory (none when run from the sources). */
-  validated?: ValidatedManifests;
 }
 
 export interface DomainOutcome {
@@ -146,7 +144,8 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const registry = options.registry ?? DOMAINS;
   const selected = selectDomains(options.domains, registry);
   const ignoreFiles = options.ignoreFiles ?? ignoreFilesFor(options.manifestsDir, options.environment);
-  const validated = options.validated ?? (BUILD === undefined ? undefined : validatedManifests(options.environment.cacheDir, BUILD));
+  // Manifests this build validated before (none when run from the sources, as in the tests).
+  const validated = BUILD === undefined ? undefined : validatedManifests(options.environment.cacheDir, BUILD);
   const [collected, ignore] = await Promise.all([
     Promise.all(selected.map((entry) => checkDomain(entry, options, validated))),
     readIgnoreRules(ignoreFiles, registry.map((d) => d.name)),

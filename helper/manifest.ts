@@ -118,8 +118,9 @@ export async function loadManifest<M>(file: string, schema: $ZodType<M>, validat
     if (code === 'ENOENT') return undefined;
     throw new ManifestError(file, undefined, '', code === 'EACCES' ? 'permission denied' : (error as Error).message);
   }
-  const trusted = stamp !== undefined && validated!.has(file, stamp);
+  if (!validated || stamp === undefined) return parseManifest(file, text, schema);
+  const trusted = validated.has(file, stamp);
   const manifest = parseManifest(file, text, schema, trusted);
-  if (stamp !== undefined && !trusted) validated!.add(file, stamp);
+  if (!trusted) validated.add(file, stamp);
   return manifest;
 }

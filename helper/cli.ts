@@ -2,8 +2,7 @@
 // 2 an error (bad arguments, unreadable manifests, a failed collection or change).
 import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
-import { UnknownDomain } from './engine.js';
-import { DOMAINS } from './registry.js';
+import { DOMAINS, UnknownDomain } from './registry.js';
 import { ManifestError } from './manifest.js';
 import { registerCheckCommand } from './commands/check.js';
 import { UsageError } from './commands/options.js';

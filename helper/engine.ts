@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { DomainUnavailable, type Domain, type DomainEntry, type DriftItem, type Environment, type LoadedManifest } from './domain.js';
 import { applyIgnoreRules, parseIgnoreFile, type IgnoreRule, type IgnoreProblem } from './ignore.js';
 import { loadManifest } from './manifest.js';
-import { DOMAINS } from './registry.js';
+import { DOMAINS, UnknownDomain } from './registry.js';
 import { BUILD, validatedManifests, type ValidatedManifests } from './validated.js';
 import { KIND_LIST, toReportItem, type DomainReport, type DriftReport, type RuleReport } from './report.js';
 
@@ -17,15 +17,6 @@ export type Registered = DomainEntry | Domain;
 const entryOf = (registered: Registered): DomainEntry =>
   'load' in registered ? registered : { name: registered.name, file: registered.file, load: async () => registered };
 
-export class UnknownDomain extends Error {
-  override name = 'UnknownDomain';
-  constructor(
-    readonly domain: string,
-    registry: readonly Registered[] = DOMAINS,
-  ) {
-    super(`unknown domain '${domain}' (known: ${registry.map((d) => d.name).join(', ')})`);
-  }
-}
 
 /** Domains by name, in registry order; every name must be known. */
 export function selectDomains(names: readonly string[] = [], registry: readonly Registered[] = DOMAINS): DomainEntry[] {

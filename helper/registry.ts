@@ -21,10 +21,20 @@ export const DOMAINS: readonly DomainEntry[] = [
   { name: 'toolbox', file: 'toolbox-packages.json', load: async () => (await import('./domains/toolbox.js')).toolbox as Domain },
 ];
 
-/** The domain named `name`, loaded; throws for a name the registry does not have. */
+export class UnknownDomain extends Error {
+  override name = 'UnknownDomain';
+  constructor(
+    readonly domain: string,
+    registry: readonly { name: string }[] = DOMAINS,
+  ) {
+    super(`unknown domain '${domain}' (known: ${registry.map((d) => d.name).join(', ')})`);
+  }
+}
+
+/** The domain named `name`, loaded; throws UnknownDomain for a name the registry does not have. */
 export async function loadDomain(name: string): Promise<Domain> {
   const entry = DOMAINS.find((d) => d.name === name);
-  if (!entry) throw new Error(`no domain '${name}' (known: ${DOMAINS.map((d) => d.name).join(', ')})`);
+  if (!entry) throw new UnknownDomain(name);
   return entry.load();
 }
 

@@ -101,12 +101,19 @@ async function measure(options: Options): Promise<BenchResult> {
     const checks: { ms: number; report: DriftReport }[] = [];
     const firstChecks: number[] = [];
     const alone: Record<BenchDomain, number[]> = { flatpak: [], gsettings: [], systemd: [] };
+    // This shell's NODE_EXTRA_CA_CERTS, which the desktop leaves out (desktop.ts): timed apart, in the same rounds.
+    const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+    const withCa = extraCa ? { ...desktop.env, NODE_EXTRA_CA_CERTS: extraCa } : undefined;
+    const nodeStartsCa: number[] = [];
+    const checksCa: number[] = [];
     let registered: BenchDomain[] | undefined;
     for (let i = 0; i < options.warmups + options.runs; i++) {
       const node = await timeProcess(process.execPath, ['-e', ''], desktop.env);
       const bare = await checkOnce(desktop, empty);
       const check = await checkOnce(desktop);
       const first = await checkOnce(desktop, desktop.manifests, [], { ...desktop.env, XDG_CACHE_HOME: await mkdtemp(join(desktop.dir, 'cache-')) });
+      const nodeCa = withCa && (await timeProcess(process.execPath, ['-e', ''], withCa));
+      const checkCa = withCa && (await checkOnce(desktop, desktop.manifests, [], withCa));
       // Only the domains this build has: naming another one is a usage error.
       registered ??= BENCH_DOMAINS.filter((name) => name in check.report.domains);
       const solos: [BenchDomain, DriftReport][] = [];
@@ -116,6 +123,10 @@ async function measure(options: Options): Promise<BenchResult> {
       bktStarts.push(bare.ms);
       checks.push(check);
       firstChecks.push(first.ms);
+      if (nodeCa && checkCa) {
+        nodeStartsCa.push(nodeCa.ms);
+        checksCa.push(checkCa.ms);
+      }
       for (const [name, report] of solos) {
         const ms = report.domains[name]?.collect_ms;
         if (typeof ms === 'number') alone[name].push(ms);
@@ -153,6 +164,7 @@ async function measure(options: Options): Promise<BenchResult> {
       check_first_ms: median(firstChecks),
       node_start_ms: median(nodeStarts),
       bkt_start_ms: median(bktStarts),
+      with_extra_ca_certs: extraCa ? { file: extraCa, node_start_ms: median(nodeStartsCa), check_ms: median(checksCa) } : null,
       per_item_ms: perItemMs,
       ratio,
       domains,

@@ -47,6 +47,12 @@ export interface BenchResult {
   node_start_ms: number;
   /** Median wall ms of `bkt drift check --json` on an empty manifests directory: Node start and loading bkt, no domain. */
   bkt_start_ms: number;
+  /**
+   * Node start and the check again, with the NODE_EXTRA_CA_CERTS of the shell
+   * that ran the bench (null when it has none). The desktop leaves it out, as a
+   * desktop session does; Node 20 parses that file before bkt's code runs.
+   */
+  with_extra_ca_certs: { file: string; node_start_ms: number; check_ms: number } | null;
   per_item_ms: number;
   ratio: number;
   domains: Record<BenchDomain, DomainResult>;
@@ -97,6 +103,12 @@ export function formatHuman(result: BenchResult): string {
     `check: ${r1(result.check_ms)} ms (median of ${result.runs}, min ${r1(result.check_min_ms)}), per-item: ${r1(result.per_item_ms)} ms (run once), ratio: ${r1(result.ratio)}x`,
   );
   lines.push(`first check (empty cache directory): ${r1(result.check_first_ms)} ms (median of ${result.runs})`);
+  const ca = result.with_extra_ca_certs;
+  if (ca) {
+    lines.push(
+      `with this shell's NODE_EXTRA_CA_CERTS=${ca.file}, which a desktop session does not set: node start ${r1(ca.node_start_ms)} ms, check ${r1(ca.check_ms)} ms (Node parses that file as it starts, before bkt runs)`,
+    );
+  }
   const c = result.container;
   lines.push(
     c.skipped

@@ -14,7 +14,7 @@ const domain = (status: string, bkt: number | null, perItem: number, processes: 
 
 const okDomains = { flatpak: domain('ok', 8, 100, 1), gsettings: domain('ok', 20, 5000, 1000), systemd: domain('ok', 10, 400, 50) };
 
-function result(checkMs: number, domains = okDomains): BenchResult {
+function result(checkMs: number, domains = okDomains, withExtraCaCerts: BenchResult['with_extra_ca_certs'] = null): BenchResult {
   const perItem = 5500;
   return {
     check_ms: checkMs,
@@ -22,6 +22,7 @@ function result(checkMs: number, domains = okDomains): BenchResult {
     check_first_ms: checkMs + 60,
     node_start_ms: 70,
     bkt_start_ms: 90,
+    with_extra_ca_certs: withExtraCaCerts,
     per_item_ms: perItem,
     ratio: perItem / checkMs,
     domains,
@@ -64,6 +65,15 @@ describe('the bench output', () => {
     expect(text).toContain('bar met');
   });
 
+  it("prints the check with the shell's NODE_EXTRA_CA_CERTS apart, and judges the desktop's check", () => {
+    const text = formatHuman(result(110, okDomains, { file: '/etc/ssl/certs/ca-certificates.crt', node_start_ms: 125, check_ms: 190 }));
+    expect(text).toContain(
+      "with this shell's NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt, which a desktop session does not set: node start 125 ms, check 190 ms",
+    );
+    expect(text).toContain('bar met');
+    expect(formatHuman(result(110))).not.toContain('NODE_EXTRA_CA_CERTS');
+  });
+
   it('prints a domain that is not ok with its status and error', () => {
     const text = formatHuman(result(110, { ...okDomains, systemd: domain('error', 2, 400, 50) }));
     expect(text).toMatch(/systemd +2 ms +1 ms +400 ms +50 × systemctl is-enabled +error: error here/);
@@ -74,7 +84,7 @@ describe('the bench output', () => {
     const text = formatJson(result(110));
     expect(text.trim().split('\n')).toHaveLength(1);
     const json = JSON.parse(text);
-    expect(Object.keys(json)).toEqual(expect.arrayContaining(['check_ms', 'check_min_ms', 'check_first_ms', 'node_start_ms', 'bkt_start_ms', 'per_item_ms', 'ratio', 'domains', 'runs', 'bar']));
+    expect(Object.keys(json)).toEqual(expect.arrayContaining(['check_ms', 'check_min_ms', 'check_first_ms', 'node_start_ms', 'bkt_start_ms', 'with_extra_ca_certs', 'per_item_ms', 'ratio', 'domains', 'runs', 'bar']));
     expect(json.domains.gsettings).toMatchObject({ bkt_collect_ms: 20, bkt_alone_ms: 10, per_item_ms: 5000 });
   });
 });

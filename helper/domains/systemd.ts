@@ -75,10 +75,16 @@ export function capturedByDefault(item: DriftItem): boolean {
   return item.data?.optIn !== INCLUDE_MASKED;
 }
 
-/** Reads the live states of `units` and of every unit masked in /etc or /run, from the files under `root`. */
+/** Reads the live states of `units` and of every unit masked in /etc or /run, from the files under `root` ('/' for the live system). */
 export function collectUnits(root: string, units: readonly string[]): SystemdLive {
   const states = new UnitFileStates(realUnitFs(root));
-  if (!states.hasUnitDirectories()) throw new DomainUnavailable(`no systemd unit directories under ${root}`);
+  if (!states.hasUnitDirectories()) {
+    // The live system may simply have no systemd; a tree the user named with --root was meant to be a system.
+    if (root === '/') throw new DomainUnavailable('no systemd unit directories on this system');
+    throw new DomainError(
+      `--root ${root}: no systemd unit directories under it (looked for /usr/lib/systemd/system, /lib/systemd/system, /usr/local/lib/systemd/system, /etc/systemd/system and the rest of systemd's unit path): is it a system's root?`,
+    );
+  }
   const masks = states.configMasks();
   const live: SystemdLive = { units: {} };
   for (const unit of new Set([...units, ...masks.keys()])) {

@@ -1,5 +1,6 @@
 // The in-process unit file states against systemd's own answer for offline
 // trees (`systemctl --root DIR`), and `bkt ... systemd --root DIR` on one.
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectUnits, compareUnits } from '../../helper/domains/systemd.js';
 import { UnitFileStates, realUnitFs } from '../../helper/systemd/unit-state.js';
-import { bkt } from '../harness/cli.js';
+import { REPO, bkt } from '../harness/cli.js';
 import { shapeUnitNames, writeUnitShapes } from '../harness/unit-shapes.js';
 
 const ALL_STATES = ['enabled', 'enabled-runtime', 'linked', 'linked-runtime', 'alias', 'masked', 'masked-runtime', 'static', 'disabled', 'indirect', 'generated', 'transient', 'bad'];
@@ -76,8 +77,45 @@ describe('unit file states of an offline tree', () => {
       ['addition', 'shape-masked.service', 'masked', 'masked in /etc/systemd/system, not in manifest'],
     ]);
   });
+});
 
+describe('a tree with no systemd unit directories', () => {
+  let dir: string;
+  let manifests: string;
 
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bkt-systemd-none-'));
+    manifests = join(dir, 'manifests');
+    await mkdir(manifests);
+    await writeFile(join(manifests, 'systemd-services.json'), '{\n  "services": {\n    "tuned.service": "enabled"\n  }\n}\n');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('is an error naming the tree when the user named it with --root', async () => {
+    const notARoot = join(dir, 'photos');
+    await mkdir(join(notARoot, 'etc'), { recursive: true });
+    const result = await bkt(['drift', 'check', 'systemd', '--root', notARoot, '-m', manifests]);
+    expect(result.stdout).toContain(
+      [
+        'Systemd Services:',
+        `  error: systemd: --root ${notARoot}: no systemd unit directories under it (looked for /usr/lib/systemd/system, /lib/systemd/system, /usr/local/lib/systemd/system, /etc/systemd/system and the rest of systemd's unit path): is it a system's root?`,
+      ].join('\n'),
+    );
+    expect(result.stdout).toContain('No drift, 1 domain with errors (1 domain checked).');
+    expect(result.exitCode).toBe(2);
+  });
+
+  // The live system without systemd: the unit directories hidden under empty mounts in a private mount namespace.
+  const noNamespace = process.getuid?.() === 0 ? undefined : 'needs root for a private mount namespace';
+  it.skipIf(noNamespace !== undefined)('is unavailable on a live system that has no systemd', async () => {
+    const covers = ['/etc/systemd', '/run/systemd', '/usr/local/lib/systemd', '/usr/lib/systemd', '/lib/systemd'].filter((path) => existsSync(path));
+    const mounts = covers.map((path) => `mount -t tmpfs none ${path}`).join(' && ');
+    const script = `${mounts} && exec "${process.execPath}" bin/bkt.cjs drift check systemd -m "${manifests}"`;
+    const result = await execa('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' }, reject: false });
+    expect(result.stdout).toContain('Systemd Services: unavailable (no systemd unit directories on this system)');
+    expect(result.stdout).toContain('No drift');
+    expect(result.exitCode).toBe(0);
+  });
 });
 
 describe('bkt with --root on an offline tree', () => {

@@ -70,6 +70,15 @@ async function checkOnce(
   return { ms: run.ms, report };
 }
 
+/** `bkt drift check --json` on a directory with no manifest: Node start and loading bkt, no domain; it exits 2 saying so. */
+async function bareStart(desktop: Desktop, empty: string): Promise<{ ms: number }> {
+  const run = await timeProcess(process.execPath, [BKT, 'drift', 'check', '--json', '--manifests', empty], desktop.env, desktop.dir);
+  if (run.exitCode !== 2 || !run.stderr.includes('no manifests in')) {
+    throw new CheckCrashed(`bkt drift check --manifests ${empty}: expected exit 2 and "no manifests in", got ${run.signal ?? `exit ${run.exitCode}`}:\n${run.stderr.trim()}`);
+  }
+  return run;
+}
+
 async function measure(options: Options): Promise<BenchResult> {
   progress('building bkt (npm run build)');
   await buildBkt();
@@ -109,7 +118,7 @@ async function measure(options: Options): Promise<BenchResult> {
     let registered: BenchDomain[] | undefined;
     for (let i = 0; i < options.warmups + options.runs; i++) {
       const node = await timeProcess(process.execPath, ['-e', ''], desktop.env);
-      const bare = await checkOnce(desktop, empty);
+      const bare = await bareStart(desktop, empty);
       const check = await checkOnce(desktop);
       const first = await checkOnce(desktop, desktop.manifests, [], { ...desktop.env, XDG_CACHE_HOME: await mkdtemp(join(desktop.dir, 'cache-')) });
       const nodeCa = withCa && (await timeProcess(process.execPath, ['-e', ''], withCa));

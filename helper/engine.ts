@@ -1,7 +1,7 @@
 // The drift pipeline: load manifests, collect every domain concurrently,
 // compare, filter through the ignore rules, report. Domains come only from the
 // registry.
-import { statSync } from 'node:fs';
+import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import { readFile } from './fs-async.js';
 import { dirname, join, resolve } from 'node:path';
 import { DomainUnavailable, type Domain, type DomainEntry, type DriftItem, type Environment, type LoadedManifest } from './domain.js';
@@ -67,7 +67,9 @@ async function readIgnoreRules(files: readonly string[], known: string[]) {
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push({ file, line: 0, message: `cannot read: ${(error as Error).message}` });
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EISDIR') problems.push({ file, line: 0, message: 'a directory, where an ignore file is read' });
+      else if (code !== 'ENOENT') problems.push({ file, line: 0, message: `cannot read: ${(error as Error).message}` });
       continue;
     }
     found.push(file);
@@ -91,11 +93,13 @@ async function checkDomain(entry: DomainEntry, options: CheckOptions, validated:
   const file = join(options.manifestsDir, entry.file);
   // No manifest, no domain code: an unmanaged domain costs one stat. (A file
   // that cannot be stat'ed is left to loadManifest, which says why.)
-  if (isMissing(file)) return undefined;
+  const found = manifestFile(file);
+  if (found === 'missing') return undefined;
   // hrtime, not performance.now(): perf_hooks would be loaded for this alone.
   const started = process.hrtime.bigint();
   const domain = await entry.load();
   const done = (rest: Omit<Collected, 'domain' | 'ms'>): Collected => ({ domain, ms: Number(process.hrtime.bigint() - started) / 1e6, ...rest });
+  if (found !== 'file') return done({ status: 'error', error: found.error, items: [] });
   let manifest: LoadedManifest<unknown> | undefined;
   try {
     manifest = await loadManifest(file, domain.schema, validated);
@@ -114,12 +118,23 @@ async function checkDomain(entry: DomainEntry, options: CheckOptions, validated:
   }
 }
 
-function isMissing(file: string): boolean {
+/**
+ * Whether the domain's manifest is there: a missing file means the domain is
+ * not managed, but a link to nowhere or something else than a file under a
+ * manifest's name is a mistake to report (reading a FIFO would hang the check).
+ */
+function manifestFile(file: string): 'missing' | 'file' | { error: string } {
+  let info;
   try {
-    return statSync(file, { throwIfNoEntry: false }) === undefined;
+    info = statSync(file, { throwIfNoEntry: false });
   } catch {
-    return false;
+    return 'file';
   }
+  if (info?.isFile()) return 'file';
+  if (info) return { error: `${file}: not a file (${info.isDirectory() ? 'a directory' : 'a device, FIFO or socket'})` };
+  const link = lstatSync(file, { throwIfNoEntry: false });
+  if (!link?.isSymbolicLink()) return 'missing';
+  return { error: `${file}: a symbolic link to ${readlinkSync(file)}, which does not exist` };
 }
 
 const ruleReport = (rule: IgnoreRule): RuleReport => ({
@@ -143,6 +158,11 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   ]);
   validated?.save();
 
+  // A rule is unused only if its domain was compared in full (or has no
+  // manifest): a domain in error, unavailable or not checked this time has no
+  // items that could have matched.
+  const compared = new Set(selected.filter((_, i) => (collected[i]?.status ?? 'ok') === 'ok').map((entry) => entry.name));
+  const couldHaveMatched = (rule: IgnoreRule) => (rule.domain === '*' ? compared.size === registry.length : compared.has(rule.domain));
   const all = collected.flatMap((c) => c?.items ?? []);
   const outcome = applyIgnoreRules(all, ignore.rules, localDate(now));
   const kept = new Set(outcome.kept);
@@ -192,7 +212,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     ignore: {
       files: ignore.found,
       expired: outcome.expired.map(ruleReport),
-      unused: outcome.unused.map(ruleReport),
+      unused: outcome.unused.filter(couldHaveMatched).map(ruleReport),
       errors: ignore.problems,
     },
   };

@@ -2,8 +2,10 @@
 // (engine.ts); this module only sees their text.
 //
 // A line is `[!]domain:pattern [expires=YYYY-MM-DD] [reason="..."] [# note]`.
-// Patterns are shell-style globs over the item key (`*` crosses dots, so
-// `gsettings:org.gnome.desktop.privacy.*` matches every key of that schema).
+// Patterns are shell-style globs over the item key, where `*` matches any run
+// of characters, dots and slashes too: `gsettings:org.gnome.desktop.privacy.*`
+// matches every key of that schema, `gsettings:org.example.Profile:*` every
+// key of a relocatable schema at any path. (Keys are not file paths.)
 // The last rule that matches an item decides, as in .gitignore, so `!` re-includes.
 import picomatch from 'picomatch';
 import type { DriftItem } from './domain.js';
@@ -32,7 +34,7 @@ export interface IgnoreRules {
   problems: IgnoreProblem[];
 }
 
-const ATTRIBUTE = /^(\w+)=(?:"((?:[^"\\]|\\.)*)"|(\S+))/;
+const ATTRIBUTE = /^(\w+)=(?:"((?:[^"\\]|\\.)*)"|([^"\s]\S*))/;
 
 export function parseIgnoreFile(file: string, text: string, knownDomains: readonly string[]): IgnoreRules {
   const rules: IgnoreRule[] = [];
@@ -64,6 +66,11 @@ export function parseIgnoreFile(file: string, text: string, knownDomains: readon
     while (rest && !rest.startsWith('#')) {
       const attribute = ATTRIBUTE.exec(rest);
       if (!attribute) {
+        const opened = /^(\w+)="/.exec(rest);
+        if (opened) {
+          problem(`${opened[1]}=" has no closing quote`);
+          return;
+        }
         problem(`unexpected '${rest.split(/\s/)[0]}': write expires=YYYY-MM-DD, reason="..." or a # note`);
         return;
       }
@@ -84,7 +91,7 @@ export function parseIgnoreFile(file: string, text: string, knownDomains: readon
     }
     if (rest.startsWith('#') && reason === undefined) reason = rest.slice(1).trim() || undefined;
 
-    const isMatch = picomatch(pattern, { dot: true, nocase: false });
+    const isMatch = matcher(pattern);
     rules.push({
       file,
       line,
@@ -98,6 +105,17 @@ export function parseIgnoreFile(file: string, text: string, knownDomains: readon
     });
   });
   return { rules, problems };
+}
+
+// picomatch's `*` stops at `/`, as in file paths; item keys and ids are not
+// paths, so both sides see `/` as an ordinary character (U+2215 DIVISION SLASH
+// stands in for it).
+const slashless = (text: string) => text.replaceAll('/', '\u2215');
+
+/** A matcher of item keys or ids for shell-style globs (any of `patterns`), `*` matching any run of characters. */
+export function matcher(patterns: string | readonly string[]): (key: string) => boolean {
+  const isMatch = picomatch(typeof patterns === 'string' ? slashless(patterns) : patterns.map(slashless), { dot: true, nocase: false });
+  return (key) => isMatch(slashless(key));
 }
 
 function isDate(value: string): boolean {

@@ -152,7 +152,8 @@ export function formatHuman(report: DriftReport, style: Style = plainStyle): str
     }
     lines.push('');
   }
-  for (const problem of report.ignore.errors) lines.push(`${style.warn('error:')} ${problem.file}:${problem.line}: ${problem.message}`);
+  // Line 0: the file as a whole (it cannot be read).
+  for (const problem of report.ignore.errors) lines.push(`${style.warn('error:')} ${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`);
   for (const rule of report.ignore.expired) {
     lines.push(`${style.changed('note:')} ignore rule expired on ${rule.expires}, no longer applied: ${rule.rule} (${rule.file}:${rule.line})`);
   }

@@ -1,9 +1,11 @@
 // Options shared by the commands that read manifests.
 import { stat } from '../fs-async.js';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Environment } from '../domain.js';
 import { environmentFrom } from '../environment.js';
+import { DOMAINS } from '../registry.js';
+import type { DriftReport } from '../report.js';
 
 export interface ManifestOptions {
   manifests?: string;
@@ -37,4 +39,20 @@ export async function environmentFor(options: ManifestOptions): Promise<Environm
     if (!info?.isDirectory()) throw new UsageError(`--root: not a directory: ${options.root}`);
   }
   return environmentFrom(process.env, { root: options.root });
+}
+
+/**
+ * A check with nothing to check is a mistake in how bkt was called, not "no
+ * drift": a manifests directory with no manifest at all (most likely the wrong
+ * directory), or a domain named on the command line that it does not manage.
+ */
+export function requireManaged(report: DriftReport, manifestsDir: string, named: readonly string[]): void {
+  const unmanaged = named.filter((name) => report.unmanaged.includes(name));
+  if (unmanaged.length) {
+    const why = unmanaged.map((name) => `${name} (${join(manifestsDir, DOMAINS.find((d) => d.name === name)?.file ?? '')} does not exist)`);
+    throw new UsageError(`not managed: ${why.join(', ')}`);
+  }
+  if (Object.keys(report.domains).length === 0) {
+    throw new UsageError(`no manifests in ${manifestsDir}: none of ${DOMAINS.map((d) => d.file).join(', ')} exists there (pass --manifests DIR or set BKT_MANIFESTS)`);
+  }
 }

@@ -1,10 +1,10 @@
 // What `bkt drift resolve`, `bkt capture` and `bkt sync` run: one path for
 // all of them — check, decide each item, show the plan, execute it, check
 // again, and exit with what drift remains. Loaded only when one of them runs.
-import picomatch from 'picomatch';
 import { ignoreFilesFor, runCheck, type CheckResult } from '../engine.js';
 import type { DriftItem, Environment, LoadedManifest } from '../domain.js';
 import { journalFileFor } from '../journal.js';
+import { matcher } from '../ignore.js';
 import { colorStyle, exitCodeOf, itemHeadline, plainStyle, type Style } from '../report.js';
 import {
   describeStep,
@@ -18,7 +18,7 @@ import {
   type StepOutcome,
 } from '../resolve.js';
 import { useColor } from '../output.js';
-import { environmentFor, resolveManifestsDir, UsageError, type ManifestOptions } from './options.js';
+import { environmentFor, requireManaged, resolveManifestsDir, UsageError, type ManifestOptions } from './options.js';
 
 export interface ResolveOptions extends ManifestOptions {
   dryRun?: boolean;
@@ -53,8 +53,9 @@ async function prepare(domains: string[], options: ResolveOptions): Promise<Prep
   const manifestsDir = await resolveManifestsDir(options);
   const environment = await environmentFor(options);
   const check = await runCheck({ manifestsDir, environment, domains });
-  const only = options.only?.length ? picomatch(options.only, { dot: true }) : () => true;
-  const exclude = options.exclude?.length ? picomatch(options.exclude, { dot: true }) : () => false;
+  requireManaged(check.report, manifestsDir, domains);
+  const only = options.only?.length ? matcher(options.only) : () => true;
+  const exclude = options.exclude?.length ? matcher(options.exclude) : () => false;
   // The order of the report: domain by domain, additions, removals, then modifications.
   const kindOrder = { addition: 0, removal: 1, modification: 2 };
   const items = check.outcomes.flatMap(({ manifest, items }) =>

@@ -103,6 +103,25 @@ describe('runCheck', () => {
     expect(exitCodeOf(report)).toBe(1);
   });
 
+  it('lists as unused only rules whose domain was compared in full (or has no manifest)', async () => {
+    const registry = [
+      namesDomain('ok', async () => ['a']),
+      namesDomain('broken', async () => {
+        throw new DomainError('cannot read the database');
+      }),
+      namesDomain('gone', async () => Promise.reject(new DomainUnavailable('no tool'))),
+      namesDomain('unmanaged', async () => []),
+      namesDomain('other', async () => []),
+    ];
+    const rules = 'ok:never\nbroken:kept-for-later\ngone:kept-too\nunmanaged:x\nother:y\n*:everywhere\n';
+    const { dir, ignoreFiles, environment } = await setup({ 'ok.json': '{"names": ["a"]}', 'broken.json': '{"names": []}', 'gone.json': '{"names": []}', 'other.json': '{"names": []}' }, rules);
+    const all = await runCheck({ manifestsDir: dir, environment, ignoreFiles, registry });
+    // `*:` could have matched in the broken or unavailable domain.
+    expect(all.report.ignore.unused.map((r) => r.rule)).toEqual(['ok:never', 'unmanaged:x', 'other:y']);
+    const one = await runCheck({ manifestsDir: dir, environment, ignoreFiles, registry, domains: ['ok'] });
+    expect(one.report.ignore.unused.map((r) => r.rule)).toEqual(['ok:never']);
+  });
+
   it('prints the human report in the RFC form', async () => {
     const registry = [namesDomain('ok', async () => ['extra']), namesDomain('gone', async () => Promise.reject(new DomainUnavailable('no tool')))];
     const { dir, ignoreFiles, environment } = await setup({ 'ok.json': '{"names": ["missing"]}', 'gone.json': '{"names": []}' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DriftItem } from '../../helper/domain.js';
-import { applyIgnoreRules, parseIgnoreFile, ruleFor } from '../../helper/ignore.js';
+import { applyIgnoreRules, matcher, parseIgnoreFile, ruleFor } from '../../helper/ignore.js';
 
 const DOMAINS = ['flatpak', 'gsettings', 'systemd'];
 const item = (domain: string, key: string): DriftItem => ({ id: `${domain}:${key}`, domain, key, kind: 'addition' });
@@ -40,6 +40,12 @@ describe('parseIgnoreFile', () => {
     ]);
     expect(rules.map((r) => r.pattern)).toEqual(['ok.service']);
   });
+
+  it('refuses a reason whose quote is not closed, instead of keeping the quote in it', () => {
+    const { rules, problems } = parseIgnoreFile('/r/.bktignore', 'flatpak:a reason="unterminated\nflatpak:b reason=bare-word', DOMAINS);
+    expect(problems).toEqual([{ file: '/r/.bktignore', line: 1, message: 'reason=" has no closing quote' }]);
+    expect(rules.map((r) => [r.pattern, r.reason])).toEqual([['b', 'bare-word']]);
+  });
 });
 
 describe('applyIgnoreRules', () => {
@@ -64,6 +70,21 @@ describe('applyIgnoreRules', () => {
     const outcome = applyIgnoreRules([item('flatpak', 'org.gnome.Boxes'), item('systemd', 'cups.service')], rules, '2026-11-25');
     expect(outcome.kept.map((i) => i.id)).toEqual(['flatpak:org.gnome.Boxes']);
     expect(outcome.expired.map((r) => r.line)).toEqual([1]);
+  });
+
+  it('matches `*` across slashes too: keys are not paths (a relocatable schema at any path)', () => {
+    const key = 'org.gnome.desktop.app-folders.folder:/org/gnome/desktop/app-folders/folders/Utilities/.name';
+    for (const rule of ['gsettings:org.gnome.desktop.app-folders.*', 'gsettings:org.gnome.desktop.app-folders.folder:*', 'gsettings:*Utilities/.name', 'gsettings:*/folders/*/.name']) {
+      expect(applyIgnoreRules([item('gsettings', key)], parse(rule), '2026-11-25').ignored, rule).toHaveLength(1);
+    }
+    expect(applyIgnoreRules([item('gsettings', key)], parse('gsettings:*/Games/*'), '2026-11-25').ignored).toEqual([]);
+  });
+
+  it('the same globs select item ids for --only and --exclude', () => {
+    const only = matcher(['gsettings:org.gnome.desktop.app-folders.*', 'flatpak:org.gnome.*']);
+    expect(only('gsettings:org.gnome.desktop.app-folders.folder:/org/gnome/desktop/app-folders/folders/Utilities/.name')).toBe(true);
+    expect(only('flatpak:org.gnome.Boxes')).toBe(true);
+    expect(only('flatpak:com.example.App')).toBe(false);
   });
 
   it('lists rules that matched nothing', () => {

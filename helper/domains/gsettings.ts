@@ -7,6 +7,11 @@
 // (dconf/database.ts), all read in process. Without dconf (or with another
 // GSETTINGS_BACKEND), one `gsettings list-recursively` per schema reads them.
 //
+// A schema that is in none of the standard directories is looked for in the
+// `schemas/` directory of each installed GNOME Shell extension, where
+// extensions ship their own (org.gnome.shell.extensions.dash-to-dock). gsettings
+// finds those only with `--schemadir` that directory, which apply passes.
+//
 // Drift is a modification only: a declared key whose live value differs. A
 // manifest value that is not a value of the key's type, or a schema or key
 // this machine does not have, is not drift but an error of the gsettings
@@ -14,8 +19,8 @@
 // keys are still compared. A setting for a missing schema cannot be captured
 // or applied, and calling it drift would hide that the manifest is wrong (or
 // written for another machine) behind a change the user cannot make.
-import { statSync } from 'node:fs';
-import { readdir, readFile } from '../fs-async.js';
+import { existsSync, statSync } from 'node:fs';
+import { access, readdir, readFile } from '../fs-async.js';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { readCache, writeCache } from '../cache.js';
@@ -38,7 +43,8 @@ type Setting = z.infer<typeof Setting>;
 /** What this machine says about one declared key. */
 export type LiveKey =
   /** `userSet` is false when the value is the default, undefined when gsettings (not dconf) told. */
-  | { state: 'ok'; info: KeyInfo; value: GVariant; userSet?: boolean }
+  /** `schemaDir`: the extension's schemas/ directory the schema came from, which gsettings needs as --schemadir. */
+  | { state: 'ok'; info: KeyInfo; value: GVariant; userSet?: boolean; schemaDir?: string }
   | { state: 'no-schema' }
   | { state: 'no-key'; file: string }
   | { state: 'relocatable'; file: string }
@@ -141,6 +147,7 @@ function evaluateOnce(manifest: LoadedManifest<GsettingsManifest>, live: LiveGse
         // What capture writes: the manifest's own style, without type annotations the
         // key's type already gives (`0`, not `uint32 0`); inside a variant they carry the type.
         captured: formatGVariant(key.value, { annotate: key.info.type.includes('v') }),
+        ...(key.schemaDir ? { schemadir: key.schemaDir } : {}),
       },
     });
   });
@@ -156,10 +163,24 @@ function schemaDirectories(env: Environment): string[] {
   return [...extra, ...[env.xdgDataHome, ...env.xdgDataDirs].map((dir) => join(dir, 'glib-2.0/schemas'))];
 }
 
+/** GNOME Shell's extension directories, in its order: the user's, then each system data dir's. */
+const extensionDirectories = (env: Environment): string[] => [env.xdgDataHome, ...env.xdgDataDirs].map((dir) => join(dir, 'gnome-shell/extensions'));
+
 interface SchemaDirectory {
   path: string;
   /** Its file names, sorted as glib-compile-schemas sorts them. */
   names: string[];
+  /** Set for an extension's schemas/ directory: the extension's uuid. */
+  extension?: string;
+}
+
+/** A schema's keys as GSettings has them, and where it was found. */
+interface FoundSchema {
+  file: string;
+  path?: string;
+  keys: Map<string, KeyInfo>;
+  /** The extension's schemas/ directory, for a schema found there. */
+  schemaDir?: string;
 }
 
 // Parsed schema files by path, kept while the file's size and time stay the
@@ -222,11 +243,16 @@ class SchemaReader {
   }
 
   /** The keys of schema `id` with their types and defaults as GSettings has them; undefined when not installed. */
-  async keys(id: string, wanted: ReadonlySet<string>): Promise<{ file: string; path?: string; keys: Map<string, KeyInfo> } | undefined> {
-    const found = await this.find(id);
+  async keys(id: string, wanted: ReadonlySet<string>, within = this.directories): Promise<FoundSchema | undefined> {
+    const found = await this.find(id, within);
     if (!found) return undefined;
     const keys = await this.resolve(found.schema, found.directory, found.name, wanted, true, 0);
-    return { file: join(found.directory.path, found.name), ...(found.schema.path ? { path: found.schema.path } : {}), keys };
+    return {
+      file: join(found.directory.path, found.name),
+      ...(found.schema.path ? { path: found.schema.path } : {}),
+      keys,
+      ...(found.directory.extension ? { schemaDir: found.directory.path } : {}),
+    };
   }
 
   private async resolve(
@@ -318,6 +344,30 @@ async function listDirectory(path: string): Promise<SchemaDirectory | undefined>
   }
 }
 
+/**
+ * The schemas/ directories of the installed extensions (a directory with a
+ * metadata.json), in GNOME Shell's order: a uuid in the user's directory
+ * shadows the same uuid in a system one, as only the first copy is loaded.
+ */
+async function extensionSchemaDirectories(env: Environment): Promise<SchemaDirectory[]> {
+  const installed = await Promise.all(
+    extensionDirectories(env).map(async (dir) => {
+      const uuids = (await readdir(dir).catch(() => [] as string[])).sort();
+      const found = await Promise.all(uuids.map((uuid) => access(join(dir, uuid, 'metadata.json')).then(() => uuid, () => undefined)));
+      return found.filter((uuid): uuid is string => uuid !== undefined).map((uuid) => ({ uuid, path: join(dir, uuid, 'schemas') }));
+    }),
+  );
+  const first = new Map<string, string>();
+  for (const { uuid, path } of installed.flat()) if (!first.has(uuid)) first.set(uuid, path);
+  const directories = await Promise.all(
+    [...first].map(async ([uuid, path]): Promise<SchemaDirectory | undefined> => {
+      const directory = await listDirectory(path);
+      return directory && { ...directory, extension: uuid };
+    }),
+  );
+  return directories.filter((d): d is SchemaDirectory => d !== undefined);
+}
+
 // ---------------------------------------------------------------------------
 // Reading values (edge)
 
@@ -332,9 +382,10 @@ async function dconfValues(env: Environment): Promise<DconfValues> {
 }
 
 /** One schema's values as gsettings shows them, by key: `gsettings list-recursively SCHEMA[:PATH]`. */
-async function gsettingsValues(env: Environment, schema: string): Promise<Map<string, string> | { reason: string }> {
-  const result = await env.run('gsettings', ['list-recursively', schema], { env: env.env, allowFailure: true });
-  if (result.exitCode !== 0) return { reason: `gsettings list-recursively ${schema}: ${result.stderr.trim() || `exit code ${result.exitCode}`}` };
+async function gsettingsValues(env: Environment, schema: string, schemaDir: string | undefined): Promise<Map<string, string> | { reason: string }> {
+  const args = [...(schemaDir ? ['--schemadir', schemaDir] : []), 'list-recursively', schema];
+  const result = await env.run('gsettings', args, { env: env.env, allowFailure: true });
+  if (result.exitCode !== 0) return { reason: `gsettings ${args.join(' ')}: ${result.stderr.trim() || `exit code ${result.exitCode}`}` };
   const { id } = splitSchema(schema);
   const values = new Map<string, string>();
   for (const line of result.stdout.split('\n')) {
@@ -362,9 +413,9 @@ async function mapLimited<T, R>(items: T[], limit: number, task: (item: T) => Pr
 }
 
 async function collect(env: Environment, manifest: LoadedManifest<GsettingsManifest>): Promise<LiveGsettings> {
-  const searched = schemaDirectories(env);
-  const directories = (await Promise.all(searched.map(listDirectory))).filter((d): d is SchemaDirectory => d !== undefined);
-  if (directories.length === 0) throw new DomainUnavailable(`no GSettings schemas on this machine (none of ${searched.join(', ')} exists)`);
+  const standard = schemaDirectories(env);
+  const directories = (await Promise.all(standard.map(listDirectory))).filter((d): d is SchemaDirectory => d !== undefined);
+  if (directories.length === 0) throw new DomainUnavailable(`no GSettings schemas on this machine (none of ${standard.join(', ')} exists)`);
   const useDconf = commandOnPath('dconf', env.env) !== undefined && (env.env.GSETTINGS_BACKEND ?? 'dconf') === 'dconf';
   if (!useDconf && commandOnPath('gsettings', env.env) === undefined) throw new DomainUnavailable('neither dconf nor gsettings is installed');
 
@@ -374,14 +425,24 @@ async function collect(env: Environment, manifest: LoadedManifest<GsettingsManif
   const ids = [...new Set(schemaArgs.map((s) => splitSchema(s).id))];
   const wanted = new Map(ids.map((id) => [id, new Set<string>()]));
   for (const setting of manifest.value.settings) wanted.get(splitSchema(setting.schema).id)!.add(setting.key);
+  // Listed only when a schema is in no standard directory: most checks never read the extensions.
+  let extensionSchemas: Promise<SchemaDirectory[]> | undefined;
+  const lookup = async (id: string): Promise<FoundSchema | undefined> => {
+    const found = await reader.keys(id, wanted.get(id)!);
+    if (found) return found;
+    extensionSchemas ??= extensionSchemaDirectories(env);
+    return reader.keys(id, wanted.get(id)!, await extensionSchemas);
+  };
   const [schemas, stored] = await Promise.all([
-    Promise.all(ids.map(async (id) => [id, await reader.keys(id, wanted.get(id)!)] as const)).then((pairs) => new Map(pairs)),
+    Promise.all(ids.map(async (id) => [id, await lookup(id)] as const)).then((pairs) => new Map(pairs)),
     useDconf ? dconfValues(env) : undefined,
   ]);
   saveSchemaCache(env.cacheDir);
   const shown = useDconf
     ? undefined
-    : new Map(await mapLimited(schemaArgs.filter((s) => schemas.get(splitSchema(s).id)), 4, async (s) => [s, await gsettingsValues(env, s)] as const));
+    : new Map(
+        await mapLimited(schemaArgs.filter((s) => schemas.get(splitSchema(s).id)), 4, async (s) => [s, await gsettingsValues(env, s, schemas.get(splitSchema(s).id)?.schemaDir)] as const),
+      );
 
   const keys = new Map<string, LiveKey>();
   for (const setting of manifest.value.settings) {
@@ -389,12 +450,12 @@ async function collect(env: Environment, manifest: LoadedManifest<GsettingsManif
     const schema = schemas.get(id);
     keys.set(liveKeyOf(setting.schema, setting.key), liveKey(setting, schema, givenPath, stored, shown?.get(setting.schema)));
   }
-  return { keys, searched };
+  return { keys, searched: [...standard, ...extensionDirectories(env).map((dir) => join(dir, '*/schemas'))] };
 }
 
 function liveKey(
   setting: Setting,
-  schema: { file: string; path?: string; keys: Map<string, KeyInfo> } | undefined,
+  schema: FoundSchema | undefined,
   givenPath: string | undefined,
   stored: DconfValues | undefined,
   shown: Map<string, string> | { reason: string } | undefined,
@@ -405,12 +466,13 @@ function liveKey(
   const path = givenPath ?? schema.path;
   if (path === undefined) return { state: 'relocatable', file: schema.file };
   if (!path.startsWith('/') || !path.endsWith('/') || path.includes('//')) return { state: 'unreadable', reason: `${path} is not a dconf path (it starts and ends with /)` };
-  if (stored) return { state: 'ok', info, ...effectiveValue(info, stored.read(`${path}${setting.key}`)) };
+  const from = schema.schemaDir ? { schemaDir: schema.schemaDir } : {};
+  if (stored) return { state: 'ok', info, ...effectiveValue(info, stored.read(`${path}${setting.key}`)), ...from };
   if (!shown || 'reason' in shown) return { state: 'unreadable', reason: shown?.reason ?? 'gsettings listed nothing' };
   const text = shown.get(setting.key);
   if (text === undefined) return { state: 'unreadable', reason: `gsettings list-recursively ${setting.schema} did not list it` };
   try {
-    return { state: 'ok', info, value: parseGVariant(text, info.type) };
+    return { state: 'ok', info, value: parseGVariant(text, info.type), ...from };
   } catch (error) {
     return { state: 'unreadable', reason: `gsettings printed ${text}: ${(error as Error).message}` };
   }
@@ -441,6 +503,12 @@ export const gsettings: Domain<GsettingsManifest, LiveGsettings> = {
     if (!commandOnPath('gsettings', env.env)) return { unsupported: 'gsettings is not installed' };
     const expected = manifestValue(setting.value, { type });
     if ('error' in expected) return { unsupported: expected.error };
+    // An extension's schema: gsettings reads it only from that directory's compiled schemas.
+    const schemadir = typeof item.data?.schemadir === 'string' ? item.data.schemadir : undefined;
+    if (schemadir !== undefined && !existsSync(join(schemadir, 'gschemas.compiled'))) {
+      return { unsupported: `${schemadir} has no gschemas.compiled, and gsettings reads ${splitSchema(setting.schema).id} only from there: compile it first with glib-compile-schemas ${schemadir}` };
+    }
+    const source = schemadir === undefined ? [] : ['--schemadir', schemadir];
     const schemaDefault = typeof item.data?.default === 'string' ? manifestValue(item.data.default, { type }) : undefined;
     // The schema's own value: reset, so the key follows the default again.
     if (schemaDefault && 'value' in schemaDefault && gvariantEqual(schemaDefault.value, expected.value)) {
@@ -450,7 +518,7 @@ export const gsettings: Domain<GsettingsManifest, LiveGsettings> = {
           target: item.key,
           details: `to the default ${item.data?.default}`,
           destructive: false,
-          run: async (e) => void (await e.run('gsettings', ['reset', setting.schema, setting.key], { env: e.env })),
+          run: async (e) => void (await e.run('gsettings', [...source, 'reset', setting.schema, setting.key], { env: e.env })),
         },
       ];
     }
@@ -461,7 +529,7 @@ export const gsettings: Domain<GsettingsManifest, LiveGsettings> = {
         target: item.key,
         details: text,
         destructive: false,
-        run: async (e) => void (await e.run('gsettings', ['set', setting.schema, setting.key, text], { env: e.env })),
+        run: async (e) => void (await e.run('gsettings', [...source, 'set', setting.schema, setting.key, text], { env: e.env })),
       },
     ];
   },

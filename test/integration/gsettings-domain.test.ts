@@ -210,7 +210,13 @@ describe('gsettings domain on real dconf', () => {
       return `${manifest.path}:${position.line}:${position.column}: settings[${i}].${field}`;
     };
     expect(problems).toEqual([
-      `${at(1, 'schema')}: schema org.example.NotInstalled is not installed on this machine (looked in ${[session.env.GSETTINGS_SCHEMA_DIR, join(env.xdgDataHome, 'glib-2.0/schemas'), join(session.dir, 'no-share/glib-2.0/schemas')].join(', ')})`,
+      `${at(1, 'schema')}: schema org.example.NotInstalled is not installed on this machine (looked in ${[
+        session.env.GSETTINGS_SCHEMA_DIR,
+        join(env.xdgDataHome, 'glib-2.0/schemas'),
+        join(session.dir, 'no-share/glib-2.0/schemas'),
+        join(env.xdgDataHome, 'gnome-shell/extensions/*/schemas'),
+        join(session.dir, 'no-share/gnome-shell/extensions/*/schemas'),
+      ].join(', ')})`,
       `${at(2, 'key')}: schema ${SCHEMA} (${join(session.env.GSETTINGS_SCHEMA_DIR!, `${SCHEMA}.gschema.xml`)}) has no key no-such-key`,
       `${at(3, 'value')}: "'unterminated" is not a value of type 's': unterminated string constant at column 1 (${SCHEMA}.theme)`,
       `${at(4, 'value')}: "'five'" is not a value of type 'u': can not parse as value of type 'u' at column 1 (${SCHEMA}.timeout)`,

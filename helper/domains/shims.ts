@@ -3,6 +3,7 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from '../fs-async.js';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
+import { commandOnPath } from '../command-path.js';
 import { DomainUnavailable, type Domain, type DriftItem, type Environment } from '../domain.js';
 
 const Shim = z.looseObject({
@@ -12,8 +13,12 @@ const Shim = z.looseObject({
 const ShimsManifest = z.looseObject({ $schema: z.optional(z.string()), shims: z.array(Shim) });
 type ShimsManifest = z.infer<typeof ShimsManifest>;
 
-/** The live shims: name -> the host command it runs, or null for a file that is not a host shim. */
-type LiveShims = Map<string, string | null>;
+interface LiveShims {
+  /** Name -> the host command it runs, or null for a file that is not a host shim. */
+  shims: Map<string, string | null>;
+  /** The shims directory, when it does not exist: every declared shim is missing. */
+  missingDirectory?: string;
+}
 
 export function shimsDirectory(env: Environment): string {
   return env.env.BKT_SHIMS_DIR || join(env.home, '.local/toolbox/shims');
@@ -45,10 +50,15 @@ export const shims: Domain<ShimsManifest, LiveShims> = {
     try {
       names = await readdir(dir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DomainUnavailable(`no shims directory at ${dir}`);
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // A shim runs its command through `flatpak-spawn --host`, served by the host's flatpak:
+      // without either, shims cannot work here, and their absence is not drift.
+      if (commandOnPath('flatpak', env.env) === undefined && commandOnPath('flatpak-spawn', env.env) === undefined) {
+        throw new DomainUnavailable(`no shims directory at ${dir}, and neither flatpak nor flatpak-spawn to run shims through`);
+      }
+      return { shims: new Map(), missingDirectory: dir };
     }
-    const live: LiveShims = new Map();
+    const live = new Map<string, string | null>();
     await Promise.all(
       names
         .filter((name) => !name.endsWith('.bkt-tmp'))
@@ -57,18 +67,19 @@ export const shims: Domain<ShimsManifest, LiveShims> = {
           live.set(name, hostCommandOf(script));
         }),
     );
-    return live;
+    return { shims: live };
   },
 
-  compare(manifest, live) {
+  compare(manifest, { shims: live, missingDirectory }) {
     const items: DriftItem[] = [];
+    const missing = missingDirectory === undefined ? 'expected shim missing' : `expected shim missing, no shims directory at ${missingDirectory}`;
     const declared = new Set<string>();
     for (const shim of manifest.value.shims) {
       declared.add(shim.name);
       const host = shim.host ?? shim.name;
       const base = { id: `shims:${shim.name}`, domain: 'shims', key: shim.name };
       if (!live.has(shim.name)) {
-        items.push({ ...base, kind: 'removal', expected: host, detail: 'expected shim missing' });
+        items.push({ ...base, kind: 'removal', expected: host, detail: missing });
       } else if (live.get(shim.name) !== host) {
         const actual = live.get(shim.name) ?? 'not a host shim';
         items.push({ ...base, kind: 'modification', expected: host, actual });

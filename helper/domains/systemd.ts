@@ -14,17 +14,19 @@ import { PERSISTENT_CONFIG, RUNTIME_CONFIG, UnitFileStates, realUnitFs, type Mas
 export const DeclaredState = z.enum(['enabled', 'disabled', 'masked']);
 export type DeclaredState = z.infer<typeof DeclaredState>;
 
-/** Every key must be a whole unit name; the message says what is wrong with one that is not. */
-const Services = z.record(z.string(), DeclaredState).check(
-  z.superRefine((services, ctx) => {
-    for (const unit of Object.keys(services)) {
-      if (isValidUnitName(unit)) continue;
-      const parsed = parseUnitArgument(unit);
-      const message = parsed.ok ? `"${unit}" has no unit type suffix; write "${parsed.name}"` : parsed.error;
-      ctx.addIssue({ code: 'custom', message, path: [unit], input: unit });
-    }
+/**
+ * A whole unit name; the message says what is wrong with one that is not. On
+ * the key, not on the record: a record's own checks do not run once one of
+ * its values is wrong, and every bad unit is reported at once.
+ */
+const UnitName = z.string().check(
+  z.superRefine((unit, ctx) => {
+    if (isValidUnitName(unit)) return;
+    const parsed = parseUnitArgument(unit);
+    ctx.addIssue({ code: 'custom', message: parsed.ok ? `"${unit}" has no unit type suffix; write "${parsed.name}"` : parsed.error, input: unit });
   }),
 );
+const Services = z.record(UnitName, DeclaredState);
 
 export const SystemdManifest = z.looseObject({
   $schema: z.optional(z.string()),

@@ -51,9 +51,77 @@ describe('parseManifest', () => {
   });
 });
 
+describe('every issue in a file', () => {
+  const setting = (value: string) => `    { "schema": "a", "key": "b", "value": ${value} }`;
+  const settings = (values: string[]) => `{\n  "settings": [\n${values.map(setting).join(',\n')}\n  ]\n}\n`;
+
+  it('are reported, one line each, in the order of the file', () => {
+    const error = errorOf('{\n  "settings": [\n    { "schema": "a", "key": "b", "value": 1 },\n    { "schema": 2, "key": "b", "value": 3 }\n  ]\n}\n');
+    expect(error.message).toBe(
+      [
+        '/m/gsettings.json:3:43: settings[0].value: Invalid input: expected string, received number',
+        '/m/gsettings.json:4:17: settings[1].schema: Invalid input: expected string, received number',
+        '/m/gsettings.json:4:41: settings[1].value: Invalid input: expected string, received number',
+      ].join('\n'),
+    );
+    expect(error.where).toEqual({ line: 3, column: 43 });
+    expect(error.issues).toHaveLength(3);
+  });
+
+  it('are shown up to 20, then counted', () => {
+    const error = errorOf(settings(Array.from({ length: 25 }, (_, n) => String(n))));
+    const lines = error.message.split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[0]).toBe('/m/gsettings.json:3:43: settings[0].value: Invalid input: expected string, received number');
+    expect(lines[19]).toBe('/m/gsettings.json:22:43: settings[19].value: Invalid input: expected string, received number');
+    expect(lines[20]).toBe('... and 5 more');
+    expect(error.issues).toHaveLength(25);
+  });
+});
+
+describe('keys JSON.parse accepts and a manifest must not have', () => {
+  it('a key twice in one object names the second and the line of the first, with the other issues', () => {
+    const error = errorOf('{\n  "settings": [\n    { "schema": "a", "key": "b",\n      "value": "c", "key": "d", "value": 4 }\n  ]\n}\n');
+    expect(error.message).toBe(
+      [
+        '/m/gsettings.json:4:21: settings[0].key: duplicate key, first on line 3; keep one',
+        '/m/gsettings.json:4:33: settings[0].value: duplicate key, first on line 4; keep one',
+        '/m/gsettings.json:4:42: settings[0].value: Invalid input: expected string, received number',
+      ].join('\n'),
+    );
+  });
+
+  it('a key written with escapes is the same key', () => {
+    expect(errorOf('{"settings": [], "s\\u0065ttings": []}').message).toBe('/m/gsettings.json:1:18: settings: duplicate key, first on line 1; keep one');
+  });
+
+  it('the same key in two objects is no duplicate', () => {
+    expect(parseManifest('/m/x.json', '{"settings": [{"schema": "a", "key": "b", "value": "c"}, {"schema": "a", "key": "b", "value": "c"}]}', Example).value.settings).toHaveLength(2);
+  });
+
+  it('__proto__ is refused wherever it is, even escaped, before any domain sees it', () => {
+    const Services = z.looseObject({ services: z.record(z.string(), z.enum(['enabled', 'disabled', 'masked'])) });
+    const refuse = (text: string) => () => parseManifest('/m/systemd-services.json', text, Services);
+    expect(refuse('{"services": {"__proto__": "masked"}}')).toThrow(/^\/m\/systemd-services\.json:1:15: services\.__proto__: a manifest cannot have the key "__proto__"$/);
+    expect(refuse('{\n  "services": {\n    "__proto__": {"x": 1}\n  }\n}')).toThrow(/^\/m\/systemd-services\.json:3:5: services\.__proto__: a manifest cannot have the key "__proto__"$/);
+    expect(refuse('{"services": {}, "note": {"__pro\\u0074o__": 1}}')).toThrow('/m/systemd-services.json:1:27: note.__proto__: a manifest cannot have the key "__proto__"');
+  });
+
+  it('names of Object.prototype are ordinary keys', () => {
+    const loaded = parseManifest('/m/x.json', '{"constructor": 1, "toString": "x", "settings": [{"schema": "hasOwnProperty", "key": "valueOf", "value": "c"}]}', Example);
+    expect(loaded.value).toEqual({ constructor: 1, toString: 'x', settings: [{ schema: 'hasOwnProperty', key: 'valueOf', value: 'c' }] });
+    expect(() => parseManifest('/m/x.json', '{"settings": [], "constructor": {}}', z.looseObject({ settings: z.array(z.never()), constructor: z.string() }))).toThrow(
+      '/m/x.json:1:33: constructor: Invalid input: expected string, received object',
+    );
+  });
+});
+
 describe('helpers', () => {
   it('formats JSON paths and positions', () => {
     expect(formatJsonPath(['a', 0, 'b', 12])).toBe('a[0].b[12]');
+    expect(formatJsonPath(['services', 'cron.service'])).toBe('services["cron.service"]');
+    expect(formatJsonPath(['containers', 'my box', 'image'])).toBe('containers["my box"].image');
+    expect(formatJsonPath(['getty@tty1.service', '$schema', '_x1', '0', '', 'a"b'])).toBe('["getty@tty1.service"].$schema._x1["0"][""]["a\\"b"]');
     expect(lineColumn('ab\ncd', 4)).toEqual({ line: 2, column: 2 });
   });
 });

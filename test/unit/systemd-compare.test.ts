@@ -211,14 +211,58 @@ describe('the manifest', () => {
   const load = (text: string) => () => parseManifest('/m/systemd-services.json', text, SystemdManifest);
 
   it('names the line and what is wrong with a key that is not a unit name', () => {
-    expect(load('{\n  "services": {\n    "tuned": "enabled"\n  }\n}\n')).toThrow('/m/systemd-services.json:3:14: services.tuned: "tuned" has no unit type suffix; write "tuned.service"');
+    expect(load('{\n  "services": {\n    "tuned": "enabled"\n  }\n}\n')).toThrow('/m/systemd-services.json:3:5: services.tuned: "tuned" has no unit type suffix; write "tuned.service"');
     expect(load('{\n  "services": {\n    "my app.service": "masked"\n  }\n}\n')).toThrow(
-      '/m/systemd-services.json:3:23: services.my app.service: invalid unit name "my app.service": the character " " is not allowed; escaped, the name is "my\\x20app.service" (see systemd-escape)',
+      '/m/systemd-services.json:3:5: services["my app.service"]: invalid unit name "my app.service": the character " " is not allowed; escaped, the name is "my\\x20app.service" (see systemd-escape)',
     );
   });
 
+  it('names every bad unit, not only the first', () => {
+    expect(load('{\n  "services": {\n    "cron.service": "on",\n    "tuned": "enabled",\n    "ssh.service": "off"\n  }\n}\n')).toThrow(
+      [
+        '/m/systemd-services.json:3:21: services["cron.service"]: Invalid option: expected one of "enabled"|"disabled"|"masked"',
+        '/m/systemd-services.json:4:5: services.tuned: "tuned" has no unit type suffix; write "tuned.service"',
+        '/m/systemd-services.json:5:20: services["ssh.service"]: Invalid option: expected one of "enabled"|"disabled"|"masked"',
+      ].join('\n'),
+    );
+  });
+
+  it('refuses __proto__ and a unit declared twice, naming the line', () => {
+    expect(load('{"services": {"__proto__": "masked"}}')).toThrow('/m/systemd-services.json:1:15: services.__proto__: a manifest cannot have the key "__proto__"');
+    expect(load('{"services": {"__proto__": {"x": 1}}}')).toThrow('/m/systemd-services.json:1:15: services.__proto__: a manifest cannot have the key "__proto__"');
+    expect(load('{\n  "services": {\n    "cron.service": "enabled",\n    "cron.service": "masked"\n  }\n}\n')).toThrow(
+      '/m/systemd-services.json:4:5: services["cron.service"]: duplicate key, first on line 3; keep one',
+    );
+  });
+
+  it('treats names of Object.prototype as units like any other', () => {
+    expect(load('{"services": {"constructor": "enabled"}}')).toThrow('services.constructor: "constructor" has no unit type suffix; write "constructor.service"');
+    const { services } = load('{"services": {"constructor.service": "enabled", "toString.service": "masked"}}')().value;
+    expect(compareUnits(services, live({ 'constructor.service': { state: 'enabled' }, 'toString.service': { state: 'enabled' }, 'valueOf.service': { state: 'masked', masks: ['admin'] } }))).toEqual([
+      {
+        id: 'systemd:toString.service',
+        domain: 'systemd',
+        key: 'toString.service',
+        kind: 'modification',
+        expected: 'masked',
+        actual: 'enabled',
+        data: { state: 'enabled', masks: [] },
+      },
+      {
+        id: 'systemd:valueOf.service',
+        domain: 'systemd',
+        key: 'valueOf.service',
+        kind: 'addition',
+        actual: 'masked',
+        detail: 'masked in /etc/systemd/system, not in manifest',
+        data: { state: 'masked', masks: ['admin'], optIn: 'include-masked' },
+      },
+    ]);
+    expect(compareUnits(services, live({}))).toHaveLength(2);
+  });
+
   it('accepts only enabled, disabled and masked, and keeps keys it does not know', () => {
-    expect(load('{"services": {"tuned.service": "enable"}}')).toThrow('services.tuned.service: Invalid option: expected one of "enabled"|"disabled"|"masked"');
+    expect(load('{"services": {"tuned.service": "enable"}}')).toThrow('services["tuned.service"]: Invalid option: expected one of "enabled"|"disabled"|"masked"');
     expect(load('{"$schema": "x", "note": 1, "services": {"getty@tty1.service": "enabled"}}')().value).toEqual({ $schema: 'x', note: 1, services: { 'getty@tty1.service': 'enabled' } });
   });
 });

@@ -10,7 +10,8 @@
 // A schema that is in none of the standard directories is looked for in the
 // `schemas/` directory of each installed GNOME Shell extension, where
 // extensions ship their own (org.gnome.shell.extensions.dash-to-dock). gsettings
-// finds those only with `--schemadir` that directory, which apply passes.
+// finds those only when given that directory as `--schemadir`, so every
+// gsettings call for them passes it (apply, and reading without dconf).
 //
 // Drift is a modification only: a declared key whose live value differs. A
 // manifest value that is not a value of the key's type, or a schema or key
@@ -534,5 +535,6 @@ export const gsettings: Domain<GsettingsManifest, LiveGsettings> = {
     ];
   },
 
-  watch: () => ({ paths: [], dconf: true }),
+  // An extension installed or removed brings or takes away its schemas.
+  watch: (env) => ({ paths: extensionDirectories(env), dconf: true }),
 };

@@ -227,6 +227,10 @@ describe("gsettings schemas in an extension's own directory", () => {
     expect(items).toEqual([]);
   });
 
+  it('has the live helper watch the extension directories, where installing an extension brings its schemas', () => {
+    expect(domain.watch(env)).toEqual({ paths: [userExtensions, systemExtensions], dconf: true });
+  });
+
   it('reads the same values with gsettings list-recursively --schemadir where dconf is not installed', async () => {
     const bin = join(session.dir, 'bin-without-dconf');
     await mkdir(bin, { recursive: true });

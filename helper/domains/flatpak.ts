@@ -6,7 +6,9 @@
 // installed in both scopes, or in two branches, is one item that lists them all
 // (an undeclared one is one addition; a declared one installed a second time is a
 // modification). Its key is the app id, so an ignore rule `flatpak:<id>` covers
-// the app however it is installed. The manifest may list an id once per scope.
+// the app however it is installed. The manifest may list an id once per scope:
+// a second entry for the same id and scope is a problem (an error naming its
+// line), and only the first is compared.
 //
 // Compared: the origin remote, the branch (when the manifest names one) and the
 // scope. Every arch is read (the manifest has no arch, so any arch satisfies an
@@ -16,7 +18,7 @@
 // item `<id>:overrides`; an entry without the key leaves overrides unmanaged.
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { DomainError, type Domain, type DriftItem, type Environment, type ManifestEdit, type Operation } from '../domain.js';
+import { DomainError, type Domain, type DriftItem, type Environment, type LoadedManifest, type ManifestEdit, type Operation } from '../domain.js';
 import {
   existingInstallations,
   installationOf,
@@ -28,6 +30,7 @@ import {
   type Scope,
 } from '../flatpak/installation.js';
 import { overrideOptions, overridesInManifestOrder, sameOverrides } from '../flatpak/overrides.js';
+import { formatJsonPath, manifestProblem } from '../manifest.js';
 
 // Names reach flatpak's command line: none may start with '-' or hold a '/'.
 const FLATPAK_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -68,6 +71,24 @@ const describeInstalled = (app: InstalledApp) => `${app.origin}/${app.branch} ($
 interface Entry {
   index: number;
   entry: FlatpakApp;
+}
+
+/** Pure: the manifest's entries, split into the first for each app id and scope and the ones that repeat one (with the first's index). */
+function entriesByScope(manifest: FlatpakApps): { declared: Entry[]; repeated: (Entry & { first: number })[] } {
+  const firsts = new Map<string, number>();
+  const declared: Entry[] = [];
+  const repeated: (Entry & { first: number })[] = [];
+  manifest.apps.forEach((entry, index) => {
+    const key = overridesKey(entry.scope, entry.id);
+    const first = firsts.get(key);
+    if (first === undefined) {
+      firsts.set(key, index);
+      declared.push({ index, entry });
+    } else {
+      repeated.push({ index, entry, first });
+    }
+  });
+  return { declared, repeated };
 }
 
 /** How one app's manifest entries and installations line up. */
@@ -142,10 +163,8 @@ export function compareApps(manifest: FlatpakApps, live: LiveApps): DriftItem[] 
   const changes: DriftItem[] = [];
   const additions: DriftItem[] = [];
   const installed = groupBy([...live.apps].sort(byInstallation), (app) => app.id);
-  const declared = groupBy(
-    manifest.apps.map((entry, index) => ({ index, entry })),
-    (e) => e.entry.id,
-  );
+  const kept = entriesByScope(manifest).declared;
+  const declared = groupBy(kept, (e) => e.entry.id);
   const item = (key: string, rest: Omit<DriftItem, 'id' | 'domain' | 'key'>): DriftItem => ({ id: `${DOMAIN}:${key}`, domain: DOMAIN, key, ...rest });
 
   for (const [id, entries] of declared) {
@@ -166,7 +185,7 @@ export function compareApps(manifest: FlatpakApps, live: LiveApps): DriftItem[] 
     additions.push(item(id, { kind: 'addition', actual: apps.map(describeInstalled).join(', '), detail: 'installed, not in manifest', data: { installations: apps } }));
   }
 
-  const differing = manifest.apps.flatMap((entry) => {
+  const differing = kept.flatMap(({ entry }) => {
     // An app that is not installed in that scope is a removal already; its overrides wait for it.
     if (entry.overrides === undefined || !installed.get(entry.id)?.some((app) => app.scope === entry.scope)) return [];
     const options = live.overrides.get(overridesKey(entry.scope, entry.id)) ?? [];
@@ -203,7 +222,14 @@ const isOverridesItem = (item: DriftItem) => item.key.endsWith(OVERRIDES_SUFFIX)
 const appIdOf = (item: DriftItem) => (isOverridesItem(item) ? item.key.slice(0, -OVERRIDES_SUFFIX.length) : item.key);
 
 function entriesOf(manifest: FlatpakApps, id: string): Entry[] {
-  return manifest.apps.map((entry, index) => ({ index, entry })).filter((e) => e.entry.id === id);
+  return entriesByScope(manifest).declared.filter((e) => e.entry.id === id);
+}
+
+/** Pure: an app id listed twice for one installation, as problems naming the line of the second entry. */
+function repeatedApps(manifest: LoadedManifest<FlatpakApps>): string[] {
+  return entriesByScope(manifest.value).repeated.map(({ index, entry, first }) =>
+    manifestProblem(manifest, ['apps', index, 'id'], `${entry.id} is listed twice for the ${entry.scope} installation (first as ${formatJsonPath(['apps', first])}); keep one`),
+  );
 }
 
 /** Pure: the manifest edits that record an item's live state. */
@@ -321,6 +347,7 @@ export const flatpakApps: Domain<FlatpakApps, LiveApps> = {
   },
 
   compare: (manifest, live) => compareApps(manifest.value, live),
+  problems: (manifest) => repeatedApps(manifest),
   capture: (item, manifest) => captureApp(item, manifest.value),
   apply: (item, manifest) => applyApp(item, manifest.value),
 

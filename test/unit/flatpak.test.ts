@@ -220,6 +220,40 @@ describe('compareApps', () => {
   });
 });
 
+describe('an app listed twice for one installation', () => {
+  const text = [
+    '{',
+    '  "apps": [',
+    '    { "id": "org.example.Hello", "remote": "flathub", "scope": "user", "branch": "stable" },',
+    '    { "id": "org.example.Hello", "remote": "flathub", "scope": "system", "branch": "stable" },',
+    '    { "id": "org.example.Hello", "remote": "fedora", "scope": "user" }',
+    '  ]',
+    '}',
+    '',
+  ].join('\n');
+  const manifest = parseManifest('/m/flatpak-apps.json', text, flatpakApps.schema);
+
+  it('is a problem naming the line of the second entry and the first', () => {
+    expect(flatpakApps.problems?.(manifest, live([]))).toEqual([
+      '/m/flatpak-apps.json:5:13: apps[2].id: org.example.Hello is listed twice for the user installation (first as apps[0]); keep one',
+    ]);
+  });
+
+  it('is compared, captured and applied by its first entry only', () => {
+    const apps = [installed(), installed({ scope: 'system' })];
+    expect(flatpakApps.compare(manifest, live(apps))).toEqual([]);
+    const item = compareApps(manifest.value, live([installed({ origin: 'fedora' }), installed({ scope: 'system' })]))[0] as DriftItem;
+    expect(item).toMatchObject({ kind: 'modification', expected: 'flathub/stable (user), flathub/stable (system)', detail: 'installed from fedora, not flathub' });
+    expect(captureApp(item, manifest.value)).toEqual([{ op: 'set', path: ['apps', 0, 'remote'], value: 'fedora' }]);
+    expect((applyApp(item, manifest.value) as Operation[]).map((o) => `${o.verb} ${o.target} ${o.details}`)).toEqual(['Reinstall org.example.Hello//stable from flathub instead of fedora (user)']);
+  });
+
+  it('is no problem once per scope', () => {
+    const once = parseManifest('/m/flatpak-apps.json', JSON.stringify({ apps: [hello, { ...hello, scope: 'system' }, { ...hello, id: 'org.example.Other' }] }), flatpakApps.schema);
+    expect(flatpakApps.problems?.(once, live([]))).toEqual([]);
+  });
+});
+
 describe('captureApp on the real manifest', () => {
   const text = fixture('flatpak-apps.json');
   const manifest = parseManifest('flatpak-apps.json', text, flatpakApps.schema);
@@ -377,7 +411,9 @@ describe('flatpak remotes', () => {
 
 describe('the real manifests', () => {
   it('load, with every app and remote and their unknown keys', () => {
-    const apps = parseManifest('flatpak-apps.json', fixture('flatpak-apps.json'), flatpakApps.schema).value;
+    const loaded = parseManifest('flatpak-apps.json', fixture('flatpak-apps.json'), flatpakApps.schema);
+    expect(flatpakApps.problems?.(loaded, live([]))).toEqual([]);
+    const apps = loaded.value;
     expect(apps.apps).toHaveLength(78);
     expect(apps.$schema).toBe('https://wycats.github.io/bootc/flatpak-apps.schema.json');
     expect(apps.apps.find((a) => a.id === 'app.xemu.xemu')?.overrides).toContain('--filesystem=host');

@@ -166,3 +166,57 @@ describe('bad input', () => {
     expect(JSON.stringify(await readFile(join(manifests, 'host-shims.json'), 'utf8'))).toContain('podman');
   });
 });
+
+describe('manifests that JSON.parse accepts and bkt must not', () => {
+  const check = (...args: string[]) => bkt(['drift', 'check', ...args, '--manifests', manifests], home.env);
+
+  it('reports every schema issue of a file, one line each, not only the first', async () => {
+    const path = join(manifests, 'gsettings.json');
+    await writeFile(path, '{"settings": [\n  {"schema": "org.gnome.desktop.interface", "key": "gtk-theme", "value": 1},\n  {"schema": "org.gnome.desktop.interface", "key": "clock-format", "value": 2}\n]}\n');
+    const result = await check('gsettings');
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain(
+      [
+        `  error: ${path}:2:74: settings[0].value: Invalid input: expected string, received number`,
+        `  error: ${path}:3:77: settings[1].value: Invalid input: expected string, received number`,
+      ].join('\n'),
+    );
+  });
+
+  it('refuses a __proto__ key in systemd-services.json, naming its line, with no drift shown for it', async () => {
+    const path = join(manifests, 'systemd-services.json');
+    for (const value of ['"masked"', '{"x": 1}']) {
+      await writeFile(path, `{\n  "services": {\n    "__proto__": ${value}\n  }\n}\n`);
+      const result = await check('--json');
+      expect(result.exitCode).toBe(2);
+      const report = parseReport(result.stdout);
+      expect(report.domains.systemd).toMatchObject({ status: 'error', error: `${path}:3:5: services.__proto__: a manifest cannot have the key "__proto__"`, additions: [], removals: [], modifications: [] });
+      expect(report.domains.shims.status).toBe('ok');
+    }
+  });
+
+  it('quotes a unit name in the JSON path, and names a key written twice with the line of the first', async () => {
+    const path = join(manifests, 'systemd-services.json');
+    await writeFile(path, '{\n  "services": {\n    "cron.service": "running",\n    "ssh.service": "enabled",\n    "ssh.service": "masked"\n  }\n}\n');
+    const result = await check('systemd');
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain(
+      [
+        `  error: ${path}:3:21: services["cron.service"]: Invalid option: expected one of "enabled"|"disabled"|"masked"`,
+        `  error: ${path}:5:5: services["ssh.service"]: duplicate key, first on line 4; keep one`,
+      ].join('\n'),
+    );
+  });
+
+  it('reports an app listed twice for one installation as an error of the flatpak domain', async () => {
+    const path = join(manifests, 'flatpak-apps.json');
+    const entry = '{ "id": "org.example.Hello", "remote": "flathub", "scope": "user" }';
+    await writeFile(path, `{\n  "apps": [\n    ${entry},\n    ${entry}\n  ]\n}\n`);
+    const result = await check('flatpak', '--json');
+    expect(result.exitCode).toBe(2);
+    const report = parseReport(result.stdout);
+    expect(report.domains.flatpak?.status).toBe('error');
+    expect(report.domains.flatpak?.error).toBe(`${path}:4:13: apps[1].id: org.example.Hello is listed twice for the user installation (first as apps[0]); keep one`);
+    expect(report.domains.flatpak?.removals.map((item: { key: string }) => item.key)).toEqual(['org.example.Hello']);
+  });
+});

@@ -95,6 +95,11 @@ describe('keys JSON.parse accepts and a manifest must not have', () => {
     expect(errorOf('{"settings": [], "s\\u0065ttings": []}').message).toBe('/m/gsettings.json:1:18: settings: duplicate key, first on line 1; keep one');
   });
 
+  it('a key twice is found past strings holding colons, quotes and backslashes', () => {
+    expect(errorOf('{"settings": [], "note": "a \\"quoted\\": \\\\", "note": "b:c"}').message).toBe('/m/gsettings.json:1:46: note: duplicate key, first on line 1; keep one');
+    expect(errorOf('{"settings": [], "note": "\\"", "note": "x"}').message).toBe('/m/gsettings.json:1:32: note: duplicate key, first on line 1; keep one');
+  });
+
   it('the same key in two objects is no duplicate', () => {
     expect(parseManifest('/m/x.json', '{"settings": [{"schema": "a", "key": "b", "value": "c"}, {"schema": "a", "key": "b", "value": "c"}]}', Example).value.settings).toHaveLength(2);
   });

@@ -145,7 +145,7 @@ export function compareExtensions(manifest: ExtensionsManifest, live: LiveExtens
     declared.add(uuid);
     const expected = declaredState(entry);
     if (!live.installed.has(uuid)) {
-      items.push(item({ kind: 'removal', key: uuid, expected, detail: 'not installed' }));
+      items.push(item({ kind: 'removal', key: uuid, expected, detail: 'in manifest, not installed' }));
       continue;
     }
     const actual = stateOf(live, uuid);

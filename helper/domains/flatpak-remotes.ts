@@ -83,7 +83,7 @@ export function compareRemotes(manifest: FlatpakRemotes, live: readonly Configur
     const remotes = live.filter((r) => r.name === name);
     const expected = entries.map((e) => describeRemote(e.entry)).join(', ');
     if (!remotes.length) {
-      items.push(item(name, { kind: 'removal', expected, detail: 'not configured' }));
+      items.push(item(name, { kind: 'removal', expected, detail: 'in manifest, not configured' }));
       continue;
     }
     const match = matchRemote(entries, remotes);

@@ -171,7 +171,7 @@ export function compareApps(manifest: FlatpakApps, live: LiveApps): DriftItem[] 
     const apps = installed.get(id) ?? [];
     const expected = entries.map((e) => describeEntry(e.entry)).join(', ');
     if (!apps.length) {
-      changes.push(item(id, { kind: 'removal', expected, detail: 'not installed' }));
+      changes.push(item(id, { kind: 'removal', expected, detail: 'in manifest, not installed' }));
       continue;
     }
     const match = matchApp(entries, apps);

@@ -151,7 +151,7 @@ export function compareHomebrew(manifest: HomebrewManifest, live: LiveHomebrew):
     if (declared.tap) impliedTaps.add(declared.tap);
     const installed = live.formulae.get(declared.name) ?? (declared.tap ? undefined : byAlias.get(declared.name));
     if (!installed) {
-      items.push(item({ kind: 'removal', key, expected: 'installed', detail: 'not installed' }));
+      items.push(item({ kind: 'removal', key, expected: 'installed', detail: 'in manifest, not installed' }));
       continue;
     }
     covered.add(installed.name);
@@ -169,7 +169,7 @@ export function compareHomebrew(manifest: HomebrewManifest, live: LiveHomebrew):
 
   const declaredTaps = new Set((manifest.taps ?? []).map((tap) => tap.toLowerCase()));
   for (const tap of declaredTaps) {
-    if (!live.taps.has(tap)) items.push(item({ kind: 'removal', key: tapKey(tap), expected: 'tapped', detail: 'not tapped' }));
+    if (!live.taps.has(tap)) items.push(item({ kind: 'removal', key: tapKey(tap), expected: 'tapped', detail: 'in manifest, not tapped' }));
   }
   // A tap that a declared or installed formula comes from is explained by it
   // (an undeclared formula is an addition of its own): only a tap no formula uses is drift.

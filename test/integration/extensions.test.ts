@@ -104,7 +104,7 @@ describe('extensions on real dconf (org.gnome.shell schema: a minimal stand-in f
     expect(existsSync(join(d.session.env.XDG_CONFIG_HOME as string, 'dconf/user'))).toBe(true);
     const { section } = await check(d);
     expect(section.status).toBe('ok');
-    expect(section.removals).toEqual([{ id: 'extensions:missing@test', key: 'missing@test', expected: 'enabled', detail: 'not installed' }]);
+    expect(section.removals).toEqual([{ id: 'extensions:missing@test', key: 'missing@test', expected: 'enabled', detail: 'in manifest, not installed' }]);
     expect(section.modifications).toEqual([{ id: 'extensions:b@test', key: 'b@test', expected: 'enabled', actual: 'disabled' }]);
     expect(section.additions).toEqual([{ id: 'extensions:sys@test', key: 'sys@test', actual: 'enabled', detail: 'installed (system), enabled, not in manifest', data: { scope: 'system' } }]);
   });

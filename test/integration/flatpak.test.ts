@@ -91,7 +91,7 @@ describe('flatpak apps on real installations', () => {
 
   it('reports an app in the manifest but not installed as a removal', async () => {
     const items = await check(flatpakApps, apps([hello({ scope: 'system' })]));
-    expect(items).toEqual([{ id: 'flatpak:org.example.Hello', domain: 'flatpak', key: 'org.example.Hello', kind: 'removal', expected: 'one/stable (system)', detail: 'not installed' }]);
+    expect(items).toEqual([{ id: 'flatpak:org.example.Hello', domain: 'flatpak', key: 'org.example.Hello', kind: 'removal', expected: 'one/stable (system)', detail: 'in manifest, not installed' }]);
   });
 
   it('reports an app installed from another remote (wrong origin)', async () => {
@@ -199,7 +199,7 @@ describe('flatpak remotes on real installations', () => {
     const items = await check(flatpakRemotes, remotes([...base, { name: 'four', url: 'https://four.example/repo/', scope: 'system' }]));
     expect(items).toEqual([
       expect.objectContaining({ kind: 'modification', key: 'two', detail: 'URL file:///srv/moved, not file://' + world.repo }),
-      { id: 'flatpak-remotes:four', domain: 'flatpak-remotes', key: 'four', kind: 'removal', expected: 'https://four.example/repo/ (system)', detail: 'not configured' },
+      { id: 'flatpak-remotes:four', domain: 'flatpak-remotes', key: 'four', kind: 'removal', expected: 'https://four.example/repo/ (system)', detail: 'in manifest, not configured' },
       expect.objectContaining({ kind: 'addition', key: 'three', actual: `file://${world.repo} (user)`, detail: 'configured, not in manifest' }),
     ]);
   });

@@ -110,7 +110,7 @@ describe('homebrew on a real Cellar', () => {
       { id: 'homebrew:htop', key: 'htop', actual: '3.4.1', detail: 'installed on request, not in manifest' },
       { id: 'homebrew:tap:someone/unused', key: 'tap:someone/unused', actual: 'tapped', detail: 'tapped, not in manifest' },
     ]);
-    expect(section.removals).toEqual([{ id: 'homebrew:yq', key: 'yq', expected: 'installed', detail: 'not installed' }]);
+    expect(section.removals).toEqual([{ id: 'homebrew:yq', key: 'yq', expected: 'installed', detail: 'in manifest, not installed' }]);
   });
 
   it('reports an unreadable receipt as an error naming the file, and still the drift it found', async () => {

@@ -52,7 +52,7 @@ describe('flatpak drift, resolved from the command line', () => {
   it('check reports the hand-installed app and the missing one', async () => {
     const result = await check();
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toContain('Flatpaks:\n  + org.example.Third (installed, not in manifest)\n  - org.example.Extra (not installed)');
+    expect(result.stdout).toContain('Flatpaks:\n  + org.example.Third (installed, not in manifest)\n  - org.example.Extra (in manifest, not installed)');
   });
 
   it('sync --yes installs and uninstalls with flatpak, and leaves the manifest byte for byte', async () => {

@@ -67,8 +67,8 @@ describe('compareExtensions', () => {
       entries: ['a@x', { id: 'b@x', enabled: false }],
       live: live({}, ['a@x']),
       items: [
-        { id: 'extensions:a@x', kind: 'removal', key: 'a@x', expected: 'enabled', detail: 'not installed' },
-        { id: 'extensions:b@x', kind: 'removal', key: 'b@x', expected: 'disabled', detail: 'not installed' },
+        { id: 'extensions:a@x', kind: 'removal', key: 'a@x', expected: 'enabled', detail: 'in manifest, not installed' },
+        { id: 'extensions:b@x', kind: 'removal', key: 'b@x', expected: 'disabled', detail: 'in manifest, not installed' },
       ],
     },
     {

@@ -134,7 +134,7 @@ describe('compareApps', () => {
       name: 'not installed',
       manifest: [hello],
       apps: [],
-      items: [{ id: 'flatpak:org.example.Hello', kind: 'removal', key: 'org.example.Hello', expected: 'flathub/stable (user)', detail: 'not installed' }],
+      items: [{ id: 'flatpak:org.example.Hello', kind: 'removal', key: 'org.example.Hello', expected: 'flathub/stable (user)', detail: 'in manifest, not installed' }],
     },
     {
       name: 'installed, not declared',
@@ -366,7 +366,7 @@ describe('flatpak remotes', () => {
     { name: 'a .flatpakrepo URL is not compared', manifest: [flathub], live: [remote()], items: [] },
     { name: 'a trailing slash does not matter', manifest: [{ ...flathub, url: 'https://dl.flathub.org/repo' }], live: [remote()], items: [] },
     { name: 'filtered as declared', manifest: [{ ...flathub, filtered: true }], live: [remote({ filtered: true })], items: [] },
-    { name: 'missing', manifest: [flathub], live: [], items: [{ id: 'flatpak-remotes:flathub', kind: 'removal', expected: `${flathub.url} (system)`, detail: 'not configured' }] },
+    { name: 'missing', manifest: [flathub], live: [], items: [{ id: 'flatpak-remotes:flathub', kind: 'removal', expected: `${flathub.url} (system)`, detail: 'in manifest, not configured' }] },
     { name: 'undeclared', manifest: [], live: [remote({ scope: 'user', filtered: true })], items: [{ kind: 'addition', key: 'flathub', actual: 'https://dl.flathub.org/repo/ (user, filtered)', detail: 'configured, not in manifest' }] },
     { name: 'filter lost', manifest: [{ ...flathub, filtered: true }], live: [remote()], items: [{ kind: 'modification', detail: 'not filtered' }] },
     { name: 'other URL', manifest: [{ ...flathub, url: 'https://mirror.example/repo/' }], live: [remote()], items: [{ kind: 'modification', detail: 'URL https://dl.flathub.org/repo/, not https://mirror.example/repo/' }] },

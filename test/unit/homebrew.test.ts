@@ -57,8 +57,8 @@ describe('compareHomebrew', () => {
       manifest: { formulae: ['ripgrep', 'valkyrie00/bbrew/bbrew'] },
       live: live([]),
       items: [
-        { id: 'homebrew:ripgrep', kind: 'removal', key: 'ripgrep', expected: 'installed', detail: 'not installed' },
-        { id: 'homebrew:valkyrie00/bbrew/bbrew', kind: 'removal', key: 'valkyrie00/bbrew/bbrew', expected: 'installed', detail: 'not installed' },
+        { id: 'homebrew:ripgrep', kind: 'removal', key: 'ripgrep', expected: 'installed', detail: 'in manifest, not installed' },
+        { id: 'homebrew:valkyrie00/bbrew/bbrew', kind: 'removal', key: 'valkyrie00/bbrew/bbrew', expected: 'installed', detail: 'in manifest, not installed' },
       ],
     },
     {
@@ -87,7 +87,7 @@ describe('compareHomebrew', () => {
       manifest: { formulae: [], taps: ['hashicorp/tap'] },
       live: live([], ['homebrew/core', 'homebrew/cask', 'someone/extras']),
       items: [
-        { id: 'homebrew:tap:hashicorp/tap', kind: 'removal', key: 'tap:hashicorp/tap', expected: 'tapped', detail: 'not tapped' },
+        { id: 'homebrew:tap:hashicorp/tap', kind: 'removal', key: 'tap:hashicorp/tap', expected: 'tapped', detail: 'in manifest, not tapped' },
         { id: 'homebrew:tap:someone/extras', kind: 'addition', key: 'tap:someone/extras', actual: 'tapped', detail: 'tapped, not in manifest' },
       ],
     },

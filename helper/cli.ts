@@ -15,6 +15,8 @@ export function buildProgram(): Command {
     .description('Find and resolve configuration drift between your manifests and this GNOME workstation.')
     .version(packageJson.version)
     .showHelpAfterError('(run with --help for usage)')
+    // Through writeOutput, as the report: `bkt --help | head` ends quietly, not with an EPIPE crash.
+    .configureOutput({ writeOut: (text) => writeOutput(text), writeErr: (text) => writeOutput(text, 2) })
     .addHelpText(
       'after',
       `
@@ -32,6 +34,21 @@ The manifests directory is --manifests DIR, else $BKT_MANIFESTS, else ./manifest
 Exit codes: 0 no drift (or done), 1 drift remains, 2 an error.`,
     )
     .exitOverride();
+  // commander's own help command looks one name deep: `bkt help drift check` would show drift's help.
+  program
+    .helpCommand(false)
+    .command('help')
+    .argument('[command...]', 'a command, as typed after bkt (drift check, systemd mask, ...)')
+    .description('display help for a command')
+    .action((names: string[]) => {
+      let command = program;
+      for (const name of names) {
+        const sub = command.commands.find((c) => c.name() === name || c.aliases().includes(name));
+        if (!sub) throw new UsageError(`help: no command '${names.join(' ')}' (run bkt --help for the list)`);
+        command = sub;
+      }
+      command.help();
+    });
   const drift = program.command('drift').description('check and resolve drift').exitOverride();
   registerCheckCommand(drift);
   registerResolveCommands(program, drift);

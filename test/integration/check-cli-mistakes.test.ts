@@ -4,7 +4,7 @@ import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { bkt, copyFixtures, parseReport, tempHome } from '../harness/cli.js';
+import { REPO, bkt, copyFixtures, parseReport, tempHome } from '../harness/cli.js';
 
 let home: { dir: string; env: NodeJS.ProcessEnv };
 let manifests: string;
@@ -75,5 +75,24 @@ describe('ignore files', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toContain(`Ignore rules that matched nothing:\n  ${join(home.dir, '.bktignore')}:1: shims:cargo`);
     expect(result.stdout).not.toContain('appimages:Old*');
+  });
+});
+
+describe('help', () => {
+  it('bkt help drift check shows the help of drift check, with the domains, their manifests and the ignore files', async () => {
+    const result = await bkt(['help', 'drift', 'check']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: bkt drift check \[options\] \[domain\.\.\.\]/);
+    expect(result.stdout).toMatch(/^ {2}systemd +systemd-services\.json$/m);
+    expect(result.stdout).toContain('$XDG_CONFIG_HOME/bkt/ignore');
+    const unknown = await bkt(['help', 'drift', 'nope']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toBe("bkt: help: no command 'drift nope' (run bkt --help for the list)");
+  });
+
+  it('stops quietly when its reader goes away', async () => {
+    const piped = await execa('bash', ['-c', `"${process.execPath}" bin/bkt.cjs --help | head -c 1 >/dev/null; echo "exit \${PIPESTATUS[0]}"`], { reject: false, cwd: REPO });
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toBe('exit 0');
   });
 });

@@ -8,8 +8,9 @@
 // URL found inside that file, which cannot be known without fetching it.
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { DomainError, type Domain, type DriftItem, type Environment, type ManifestEdit, type Operation } from '../domain.js';
+import { DomainError, type Domain, type DriftItem, type Environment, type LoadedManifest, type ManifestEdit, type Operation } from '../domain.js';
 import { existingInstallations, installations, readRemotes, scopeOption, type ConfiguredRemote } from '../flatpak/installation.js';
+import { formatJsonPath, manifestProblem } from '../manifest.js';
 import { FlatpakScope } from './flatpak.js';
 
 const Remote = z.looseObject({
@@ -70,8 +71,26 @@ function differences(entry: FlatpakRemote, remote: ConfiguredRemote): string[] {
   return out;
 }
 
+/** The entries named `name`, the first for each installation only: an installation has one remote of a name. */
 const entriesOf = (manifest: FlatpakRemotes, name: string): Entry[] =>
-  manifest.remotes.map((entry, index) => ({ index, entry })).filter((e) => e.entry.name === name);
+  manifest.remotes
+    .map((entry, index) => ({ index, entry }))
+    .filter((e) => e.entry.name === name && firstOfScope(manifest, e.index) === e.index);
+
+/** The index of the first entry with the same name and scope as entry `index`. */
+const firstOfScope = (manifest: FlatpakRemotes, index: number): number => {
+  const { name, scope } = manifest.remotes[index]!;
+  return manifest.remotes.findIndex((r) => r.name === name && r.scope === scope);
+};
+
+/** Pure: a remote listed twice for one installation, as problems naming the line of the second entry. */
+function repeatedRemotes(manifest: LoadedManifest<FlatpakRemotes>): string[] {
+  return manifest.value.remotes.flatMap((entry, index) => {
+    const first = firstOfScope(manifest.value, index);
+    if (first === index) return [];
+    return [manifestProblem(manifest, ['remotes', index, 'name'], `${entry.name} is listed twice for the ${entry.scope} installation (first as ${formatJsonPath(['remotes', first])}); keep one`)];
+  });
+}
 
 /** Pure: the drift between the manifest's remotes and the configured ones. */
 export function compareRemotes(manifest: FlatpakRemotes, live: readonly ConfiguredRemote[]): DriftItem[] {
@@ -207,6 +226,7 @@ export const flatpakRemotes: Domain<FlatpakRemotes, ConfiguredRemote[]> = {
   },
 
   compare: (manifest, live) => compareRemotes(manifest.value, live),
+  problems: (manifest) => repeatedRemotes(manifest),
   capture: (item, manifest) => captureRemote(item, manifest.value),
   apply: (item, manifest) => applyRemote(item, manifest.value),
 

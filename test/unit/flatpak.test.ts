@@ -254,6 +254,31 @@ describe('an app listed twice for one installation', () => {
   });
 });
 
+describe('a remote listed twice for one installation', () => {
+  const text = [
+    '{',
+    '  "remotes": [',
+    '    { "name": "flathub", "url": "https://dl.flathub.org/repo/", "scope": "system" },',
+    '    { "name": "flathub", "url": "https://dl.flathub.org/repo/", "scope": "user" },',
+    '    { "name": "flathub", "url": "https://mirror.example/repo/", "scope": "system" }',
+    '  ]',
+    '}',
+    '',
+  ].join('\n');
+  const manifest = parseManifest('/m/flatpak-remotes.json', text, flatpakRemotes.schema);
+  const configured = (scope: 'system' | 'user'): ConfiguredRemote => ({ name: 'flathub', scope, url: 'https://dl.flathub.org/repo/', filtered: false });
+
+  it('is a problem naming the line of the second entry and the first', () => {
+    expect(flatpakRemotes.problems?.(manifest, [])).toEqual([
+      '/m/flatpak-remotes.json:5:15: remotes[2].name: flathub is listed twice for the system installation (first as remotes[0]); keep one',
+    ]);
+  });
+
+  it('is compared by its first entry only', () => {
+    expect(flatpakRemotes.compare(manifest, [configured('system'), configured('user')])).toEqual([]);
+  });
+});
+
 describe('captureApp on the real manifest', () => {
   const text = fixture('flatpak-apps.json');
   const manifest = parseManifest('flatpak-apps.json', text, flatpakApps.schema);

@@ -19,7 +19,7 @@ export interface DomainReport {
   title: string;
   status: DomainStatus;
   error: string | null;
-  /** Wall time of this domain's collection, in milliseconds. */
+  /** Wall time of this domain's part of the check (manifest, collection, comparison), in ms; overlaps the other domains'. */
   collect_ms: number;
   manifest: string;
   additions: ReportItem[];

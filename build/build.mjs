@@ -58,7 +58,10 @@ const dynamic = /\bimport\((?!\))/.exec(bundled);
 if (dynamic) throw new Error(`dist/bkt.cjs keeps a dynamic import() near: ${bundled.slice(dynamic.index - 80, dynamic.index + 40)}`);
 
 const old = `dist.old-${process.pid}`;
-await rename('dist', old).catch(() => {});
+// No dist/ yet on a first build; any other failure is the build's.
+await rename('dist', old).catch((error) => {
+  if (error.code !== 'ENOENT') throw error;
+});
 await rename(next, 'dist');
 await rm(old, { recursive: true, force: true });
 

@@ -5,6 +5,7 @@
 // default counts). Pure: text in, definitions out; the gsettings domain reads
 // the files.
 import { formatGVariant, gvariantEqual, parseGVariant, type GVariant } from './gvariant.js';
+import { parseKeyfile } from './keyfile.js';
 
 /** A key as its schema file declares it. */
 export interface RawKey {
@@ -39,31 +40,8 @@ export interface SchemaFile {
   flags: Record<string, string[]>;
 }
 
-/**
- * A GLib keyfile (vendor overrides, `dconf dump`): groups of `key=value`
- * lines, values kept as written (GVariant text). Comments and localised
- * keys (`key[de]=`) are skipped; a repeated key keeps its last value.
- */
-export function parseKeyFile(text: string): Map<string, Map<string, string>> {
-  const groups = new Map<string, Map<string, string>>();
-  let group: Map<string, string> | undefined;
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/^[ \t]+/, '').replace(/\r$/, '');
-    if (line === '' || line.startsWith('#')) continue;
-    if (line.startsWith('[')) {
-      const name = line.slice(1, line.lastIndexOf(']'));
-      group = groups.get(name) ?? new Map();
-      groups.set(name, group);
-      continue;
-    }
-    const equals = line.indexOf('=');
-    if (!group || equals < 0) continue;
-    const key = line.slice(0, equals).trimEnd();
-    if (key.includes('[')) continue;
-    group.set(key, line.slice(equals + 1).replace(/^[ \t]+/, ''));
-  }
-  return groups;
-}
+/** A GLib keyfile with its values as written (GVariant text): vendor overrides, `dconf dump`. */
+export const parseKeyFile = (text: string) => parseKeyfile(text, { unescape: false });
 
 /** A key ready to compare: its type, default (after overrides) and what values it accepts. */
 export interface KeyInfo {
@@ -166,7 +144,7 @@ export function inRange(info: Pick<KeyInfo, 'range' | 'choices'>, value: GVarian
   }
 }
 
-/** Why a value is out of the key's range, for messages: "not one of 'a', 'b'" or "outside 0..100". */
+/** What the key's range allows, for messages: "one of 'a', 'b'" or "between 0 and 100". */
 export function rangeDescription(info: Pick<KeyInfo, 'range' | 'choices'>): string {
   if (info.choices) return `one of ${info.choices.map((c) => `'${c}'`).join(', ')}`;
   const { min, max } = info.range ?? {};

@@ -94,7 +94,8 @@ export function formatJsonPath(path: readonly (string | number)[]): string {
   return out;
 }
 
-function describeParseError(error: ParseError): string {
+/** jsonc-parser's error, in words: 'property name expected'. */
+export function describeParseError(error: ParseError): string {
   const code = printParseErrorCode(error.error);
   // jsonc-parser's codes are CamelCase identifiers; say them as words.
   return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();

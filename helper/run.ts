@@ -39,9 +39,10 @@ export class CommandFailed extends Error {
 }
 
 /**
- * Node's own child_process rather than execa: this runs on every check
- * (`dconf dump`), and execa measured 25-30 ms per check here to load and start
- * (execFile: 7 ms), against a bar of 150 ms for the whole check. Loaded on
+ * Node's own child_process rather than execa: a check may run a process (the
+ * `dconf dump` fallback, `gsettings` without dconf), and execa measured 25-30 ms
+ * to load and start here (execFile: 7 ms), against a bar of 150 ms for the
+ * whole check. Loaded on
  * the first run, with process.getBuiltinModule: a check that starts no process
  * does not load child_process and the stream modules under it (~5 ms), and
  * bin/bkt.cjs runs the bundle as a vm.Script, where import() has no loader.

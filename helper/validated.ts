@@ -29,7 +29,7 @@ export interface ValidatedManifests {
   save(): void;
 }
 
-interface Record {
+interface ValidatedRecord {
   build: string;
   files: { [file: string]: string };
 }
@@ -37,8 +37,8 @@ interface Record {
 const FILE = 'valid-manifests.json';
 
 export function validatedManifests(cacheDir: string, build: string, now: () => number = Date.now): ValidatedManifests {
-  const kept = readCache(cacheDir, FILE) as Partial<Record> | undefined;
-  const record: Record = kept?.build === build && typeof kept.files === 'object' && kept.files !== null ? (kept as Record) : { build, files: {} };
+  const kept = readCache(cacheDir, FILE) as Partial<ValidatedRecord> | undefined;
+  const record: ValidatedRecord = kept?.build === build && typeof kept.files === 'object' && kept.files !== null ? (kept as ValidatedRecord) : { build, files: {} };
   let added = false;
   return {
     stampOf: (file) => fileStamp(file, now()),

@@ -17,7 +17,7 @@ import { readFile } from '../fs-async.js';
 import { join } from 'node:path';
 import type { Environment } from '../domain.js';
 import { inRoot } from '../environment.js';
-import { parseKeyFile } from '../gschema.js';
+import { parseKeyfile } from '../keyfile.js';
 import { parseGVariant, type GVariant } from '../gvariant.js';
 import { CommandFailed, CommandNotFound } from '../run.js';
 import { GvdbError, GvdbTable } from './gvdb.js';
@@ -250,7 +250,7 @@ async function dumpWithDconf(env: Environment, why: string): Promise<DconfValues
     throw error;
   }
   const values = new Map<string, GVariant>();
-  for (const [group, entries] of parseKeyFile(dump)) {
+  for (const [group, entries] of parseKeyfile(dump, { unescape: false })) {
     const dir = group === '/' ? '/' : `/${group}/`;
     for (const [key, text] of entries) {
       try {

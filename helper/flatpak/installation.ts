@@ -10,8 +10,10 @@
 //   <installation>/.changed   touched by flatpak after every change
 import { access, readFile } from '../fs-async.js';
 import { closeSync, constants, openSync, readdirSync, readSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileStamp, readCache, writeCache } from '../cache.js';
+import { commandOnPath } from '../command-path.js';
+import { parseKeyfile } from '../keyfile.js';
 import { DomainUnavailable, type Environment } from '../domain.js';
 import { inRoot } from '../environment.js';
 
@@ -54,20 +56,14 @@ export function installationOf(env: Environment, scope: Scope): Installation {
 
 export const installations = (env: Environment): Installation[] => [installationOf(env, 'system'), installationOf(env, 'user')];
 
-async function exists(path: string, mode = constants.F_OK): Promise<boolean> {
-  return access(path, mode).then(
+async function exists(path: string): Promise<boolean> {
+  return access(path, constants.F_OK).then(
     () => true,
     () => false,
   );
 }
 
 /** `flatpak` is on PATH (looked up without starting it). */
-async function hasFlatpakCommand(env: Environment): Promise<boolean> {
-  const dirs = (env.env.PATH ?? '').split(delimiter).filter(Boolean);
-  const found = await Promise.all(dirs.map((dir) => exists(join(dir, 'flatpak'), constants.X_OK)));
-  return found.includes(true);
-}
-
 /**
  * The installations that exist on disk (none is fine where flatpak is
  * installed: nothing is installed yet). Throws DomainUnavailable when there is
@@ -77,7 +73,7 @@ export async function existingInstallations(env: Environment): Promise<Installat
   const all = installations(env);
   const present = await Promise.all(all.map((i) => exists(i.path)));
   const found = all.filter((_, index) => present[index]);
-  if (!found.length && !(await hasFlatpakCommand(env))) {
+  if (!found.length && !commandOnPath('flatpak', env.env)) {
     throw new DomainUnavailable(`no flatpak installation (${all.map((i) => i.path).join(', ')}) and no flatpak command`);
   }
   return found;
@@ -214,45 +210,12 @@ function readDeployed(installation: Installation, path: string, id: string, arch
   return { id, scope: installation.scope, arch, branch, ...head };
 }
 
-/** A GLib keyfile: group -> key -> value (escapes undone, later keys win, translations skipped). */
-export type Keyfile = Map<string, Map<string, string>>;
-
-const ESCAPES: Record<string, string> = { s: ' ', n: '\n', t: '\t', r: '\r', '\\': '\\' };
-
-export function parseKeyfile(text: string): Keyfile {
-  const groups: Keyfile = new Map();
-  let current: Map<string, string> | undefined;
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/^[ \t]+/, '').replace(/\r$/, '');
-    if (!line || line.startsWith('#')) continue;
-    if (line.startsWith('[')) {
-      const name = line.slice(1, line.lastIndexOf(']'));
-      current = groups.get(name) ?? new Map();
-      groups.set(name, current);
-      continue;
-    }
-    const equals = line.indexOf('=');
-    if (!current || equals < 0) continue;
-    const key = line.slice(0, equals).trimEnd();
-    if (key.includes('[')) continue;
-    const value = line.slice(equals + 1).replace(/^[ \t]+/, '').replace(/\\(.)/g, (whole, c: string) => ESCAPES[c] ?? whole);
-    current.set(key, value);
-  }
-  return groups;
-}
-
-/** A keyfile list value (`a;b;`) as its items. */
-export function keyfileList(value: string | undefined): string[] {
-  if (!value) return [];
-  return value.split(';').filter((item) => item !== '');
-}
-
 const REMOTE_GROUP = /^remote "(.+)"$/;
 
 /** The remotes configured in a repo/config keyfile. */
 export function remotesOfConfig(text: string, scope: Scope): ConfiguredRemote[] {
   const remotes: ConfiguredRemote[] = [];
-  for (const [group, keys] of parseKeyfile(text)) {
+  for (const [group, keys] of parseKeyfile(text, { unescape: true })) {
     const name = REMOTE_GROUP.exec(group)?.[1];
     if (name === undefined) continue;
     remotes.push({ name, scope, url: keys.get('url') ?? '', filtered: Boolean(keys.get('xa.filter')) });

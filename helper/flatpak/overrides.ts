@@ -1,7 +1,7 @@
 // Flatpak overrides, as the manifest writes them (`flatpak override` options
 // such as `--filesystem=host`) and as flatpak stores them (the keyfile
 // `<installation>/overrides/<id>`). Pure: the keyfile text comes from the edge.
-import { keyfileList, parseKeyfile } from './installation.js';
+import { keyfileList, parseKeyfile } from '../keyfile.js';
 
 /** [Context] keys and the options that set (`x`) and unset (`!x`) them. */
 const CONTEXT_OPTIONS: Record<string, [string, string | undefined]> = {
@@ -28,7 +28,7 @@ const POLICY_GROUP = /^Policy (.+)$/;
  */
 export function overrideOptions(keyfileText: string): string[] {
   const options: string[] = [];
-  const keyfile = parseKeyfile(keyfileText);
+  const keyfile = parseKeyfile(keyfileText, { unescape: true });
   const unset = new Set(keyfileList(keyfile.get('Context')?.get('unset-environment')));
   for (const [group, keys] of keyfile) {
     for (const [key, value] of keys) {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DconfError, openDconf, type DconfValues } from '../../helper/dconf/database.js';
 import type { Environment } from '../../helper/domain.js';
 import { environmentFrom } from '../../helper/environment.js';
-import { parseKeyFile } from '../../helper/gschema.js';
+import { parseKeyfile } from '../../helper/keyfile.js';
 import { formatGVariant, gvariantEqual, parseGVariant, type GVariant } from '../../helper/gvariant.js';
 import { runProcess } from '../../helper/run.js';
 import { arbitraryGVariant } from '../harness/gvariant-arbitrary.js';
@@ -55,7 +55,7 @@ const environment = (extra: NodeJS.ProcessEnv = {}): Environment => environmentF
 /** `dconf dump /`, read back: key path -> value, in its order. */
 async function dumped(extra: NodeJS.ProcessEnv = {}): Promise<[string, GVariant][]> {
   const entries: [string, GVariant][] = [];
-  for (const [group, keys] of parseKeyFile(await dconf(extra, 'dump', '/'))) {
+  for (const [group, keys] of parseKeyfile(await dconf(extra, 'dump', '/'), { unescape: false })) {
     for (const [key, text] of keys) entries.push([`${group === '/' ? '/' : `/${group}/`}${key}`, parseGVariant(text)]);
   }
   return entries;

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { DriftItem, Operation } from '../../helper/domain.js';
 import { applyRemote, captureRemote, compareRemotes, flatpakRemotes, type FlatpakRemotes } from '../../helper/domains/flatpak-remotes.js';
 import { applyApp, captureApp, compareApps, flatpakApps, type FlatpakApps, type LiveApps } from '../../helper/domains/flatpak.js';
-import { deployHead, parseKeyfile, remotesOfConfig, type ConfiguredRemote, type InstalledApp } from '../../helper/flatpak/installation.js';
+import { deployHead, remotesOfConfig, type ConfiguredRemote, type InstalledApp } from '../../helper/flatpak/installation.js';
+import { parseKeyfile } from '../../helper/keyfile.js';
 import { overrideOptions, overridesInManifestOrder, sameOverrides } from '../../helper/flatpak/overrides.js';
 import { ManifestError, parseManifest } from '../../helper/manifest.js';
 import { editText } from '../../helper/manifest-writer.js';
@@ -59,7 +60,7 @@ describe('reading what flatpak writes', () => {
       { name: 'flathub', scope: 'system', url: 'https://dl.flathub.org/repo/', filtered: true },
       { name: 'two words\\sescaped', scope: 'system', url: 'file:///srv/repo', filtered: false },
     ]);
-    expect(parseKeyfile('[a]\nk=x\\sy\\n\n').get('a')?.get('k')).toBe('x y\n');
+    expect(parseKeyfile('[a]\nk=x\\sy\\n\n', { unescape: true }).get('a')?.get('k')).toBe('x y\n');
   });
 
   it('turns an overrides keyfile written by `flatpak override` back into its options', () => {

@@ -63,13 +63,17 @@ async function readIgnoreRules(files: readonly string[], known: string[]) {
   const problems: IgnoreProblem[] = [];
   const found: string[] = [];
   for (const file of files) {
+    const kind = regularFile(file);
+    if (kind === 'missing') continue;
+    if (kind !== 'file') {
+      problems.push({ file, line: 0, message: `${kind.not}, where an ignore file is read` });
+      continue;
+    }
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EISDIR') problems.push({ file, line: 0, message: 'a directory, where an ignore file is read' });
-      else if (code !== 'ENOENT') problems.push({ file, line: 0, message: `cannot read: ${(error as Error).message}` });
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push({ file, line: 0, message: `cannot read: ${(error as Error).message}` });
       continue;
     }
     found.push(file);
@@ -119,19 +123,31 @@ async function checkDomain(entry: DomainEntry, options: CheckOptions, validated:
 }
 
 /**
- * Whether the domain's manifest is there: a missing file means the domain is
- * not managed, but a link to nowhere or something else than a file under a
- * manifest's name is a mistake to report (reading a FIFO would hang the check).
+ * Whether a file that is read (a manifest, an ignore file) is there and is a
+ * file: reading a FIFO would hang the check. A path that cannot be stat'ed
+ * counts as a file, and its read says why.
  */
-function manifestFile(file: string): 'missing' | 'file' | { error: string } {
+function regularFile(file: string): 'missing' | 'file' | { not: string } {
   let info;
   try {
     info = statSync(file, { throwIfNoEntry: false });
   } catch {
     return 'file';
   }
-  if (info?.isFile()) return 'file';
-  if (info) return { error: `${file}: not a file (${info.isDirectory() ? 'a directory' : 'a device, FIFO or socket'})` };
+  if (!info) return 'missing';
+  if (info.isFile()) return 'file';
+  return { not: info.isDirectory() ? 'a directory' : 'a device, FIFO or socket' };
+}
+
+/**
+ * Whether the domain's manifest is there: a missing file means the domain is
+ * not managed, but a link to nowhere or something else than a file under a
+ * manifest's name is a mistake to report.
+ */
+function manifestFile(file: string): 'missing' | 'file' | { error: string } {
+  const found = regularFile(file);
+  if (found === 'file') return 'file';
+  if (found !== 'missing') return { error: `${file}: not a file (${found.not})` };
   const link = lstatSync(file, { throwIfNoEntry: false });
   if (!link?.isSymbolicLink()) return 'missing';
   return { error: `${file}: a symbolic link to ${readlinkSync(file)}, which does not exist` };

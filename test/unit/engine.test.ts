@@ -1,4 +1,6 @@
-// The engine over domains made of data: no processes, no files but the manifests.
+// The engine over domains made of data: no processes, no files but the manifests
+// and ignore files (one made a FIFO by mkfifo).
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +103,19 @@ describe('runCheck', () => {
     expect(report.ignore.unused.map((r) => r.rule)).toEqual(['ok:never']);
     expect(outcomes[0]!.items.map((i) => i.key)).toEqual(['keep']);
     expect(exitCodeOf(report)).toBe(1);
+  });
+
+  it('says an ignore file that is a FIFO is one, without reading it (a read would wait for a writer forever), and applies the other files', async () => {
+    const registry = [namesDomain('ok', async () => ['keep', 'hide'])];
+    const { dir, ignoreFiles, environment } = await setup({ 'ok.json': '{"names": []}' }, 'ok:hide\n');
+    const fifo = join(dir, 'fifo-ignore');
+    execFileSync('mkfifo', [fifo]);
+    const { report } = await runCheck({ manifestsDir: dir, environment, ignoreFiles: [fifo, ...ignoreFiles], registry });
+    expect(report.ignore.errors).toEqual([{ file: fifo, line: 0, message: 'a device, FIFO or socket, where an ignore file is read' }]);
+    expect(report.ignore.files).toEqual(ignoreFiles);
+    expect(report.domains.ok!.additions.map((i) => i.key)).toEqual(['keep']);
+    expect(formatHuman(report)).toContain(`error: ${fifo}: a device, FIFO or socket, where an ignore file is read\n`);
+    expect(exitCodeOf(report)).toBe(2);
   });
 
   it('lists as unused only rules whose domain was compared in full (or has no manifest)', async () => {

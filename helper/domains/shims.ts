@@ -1,10 +1,11 @@
 // Shims: scripts in the shims directory that run a host command from inside a
 // toolbox, `exec flatpak-spawn --host <host> "$@"`.
-import { mkdir, readdir, readFile, rename, rm, writeFile } from '../fs-async.js';
+import type { Dirent, Stats } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from '../fs-async.js';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { commandOnPath } from '../command-path.js';
-import { DomainUnavailable, type Domain, type DriftItem, type Environment } from '../domain.js';
+import { DomainError, DomainUnavailable, driftItem, type Domain, type DriftItem, type Environment } from '../domain.js';
 
 const Shim = z.looseObject({
   name: z.string().check(z.regex(/^[^/\0]+$/, 'a shim name is a file name (no /)')),
@@ -13,9 +14,11 @@ const Shim = z.looseObject({
 const ShimsManifest = z.looseObject({ $schema: z.optional(z.string()), shims: z.array(Shim) });
 type ShimsManifest = z.infer<typeof ShimsManifest>;
 
+/** What is in the shims directory under a name: a host shim and its command, or what it is instead. */
+type LiveShim = { host: string } | { not: string };
+
 interface LiveShims {
-  /** Name -> the host command it runs, or null for a file that is not a host shim. */
-  shims: Map<string, string | null>;
+  shims: Map<string, LiveShim>;
   /** The shims directory, when it does not exist: every declared shim is missing. */
   missingDirectory?: string;
 }
@@ -38,6 +41,41 @@ export function shimScript(host: string): string {
   return `#!/bin/sh\n# bkt shim: runs ${host} on the host\nexec flatpak-spawn --host ${shellQuote(host)} "$@"\n`;
 }
 
+/** What a directory entry is when it is no script: only a file is read (reading a FIFO would hang the check). */
+function notAFile(entry: Dirent | Stats): string | undefined {
+  if (entry.isFile()) return undefined;
+  if (entry.isDirectory()) return 'a directory, not a shim script';
+  return `${entry.isFIFO() ? 'a FIFO' : entry.isSocket() ? 'a socket' : 'a device'}, not a shim script`;
+}
+
+const unreadable = (path: string, error: unknown) => new DomainError(`cannot read the shim ${path}: ${(error as Error).message}`);
+
+/** The shim at `path`, undefined when it is gone (or a link to nothing, which is no shim either). */
+async function readShim(path: string, entry: Dirent): Promise<LiveShim | undefined> {
+  let kind: Dirent | Stats = entry;
+  // The directory listing tells what an entry is at no cost, except behind a link.
+  if (entry.isSymbolicLink()) {
+    try {
+      kind = await stat(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw unreadable(path, error);
+    }
+  }
+  const not = notAFile(kind);
+  if (not !== undefined) return { not };
+  let script: string;
+  try {
+    script = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw unreadable(path, error);
+  }
+  const host = hostCommandOf(script);
+  return host === null ? { not: 'not a host shim' } : { host };
+}
+
 export const shims: Domain<ShimsManifest, LiveShims> = {
   name: 'shims',
   title: 'Shims',
@@ -46,11 +84,11 @@ export const shims: Domain<ShimsManifest, LiveShims> = {
 
   async collect(env) {
     const dir = shimsDirectory(env);
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = await readdir(dir);
+      entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new DomainError(`cannot read the shims directory ${dir}: ${(error as Error).message}`);
       // A shim runs its command through `flatpak-spawn --host`, served by the host's flatpak:
       // without either, shims cannot work here, and their absence is not drift.
       if (commandOnPath('flatpak', env.env) === undefined && commandOnPath('flatpak-spawn', env.env) === undefined) {
@@ -58,13 +96,13 @@ export const shims: Domain<ShimsManifest, LiveShims> = {
       }
       return { shims: new Map(), missingDirectory: dir };
     }
-    const live = new Map<string, string | null>();
+    const live = new Map<string, LiveShim>();
     await Promise.all(
-      names
-        .filter((name) => !name.endsWith('.bkt-tmp'))
-        .map(async (name) => {
-          const script = await readFile(join(dir, name), 'utf8').catch(() => '');
-          live.set(name, hostCommandOf(script));
+      entries
+        .filter((entry) => !entry.name.endsWith('.bkt-tmp'))
+        .map(async (entry) => {
+          const shim = await readShim(join(dir, entry.name), entry);
+          if (shim) live.set(entry.name, shim);
         }),
     );
     return { shims: live };
@@ -72,22 +110,21 @@ export const shims: Domain<ShimsManifest, LiveShims> = {
 
   compare(manifest, { shims: live, missingDirectory }) {
     const items: DriftItem[] = [];
-    const missing = missingDirectory === undefined ? 'expected shim missing' : `expected shim missing, no shims directory at ${missingDirectory}`;
+    const missing = missingDirectory === undefined ? 'in manifest, no shim' : `in manifest, no shims directory at ${missingDirectory}`;
     const declared = new Set<string>();
     for (const shim of manifest.value.shims) {
       declared.add(shim.name);
       const host = shim.host ?? shim.name;
-      const base = { id: `shims:${shim.name}`, domain: 'shims', key: shim.name };
-      if (!live.has(shim.name)) {
-        items.push({ ...base, kind: 'removal', expected: host, detail: missing });
-      } else if (live.get(shim.name) !== host) {
-        const actual = live.get(shim.name) ?? 'not a host shim';
-        items.push({ ...base, kind: 'modification', expected: host, actual });
+      const found = live.get(shim.name);
+      if (!found) {
+        items.push(driftItem('shims', shim.name, { kind: 'removal', expected: host, detail: missing }));
+      } else if ('not' in found || found.host !== host) {
+        items.push(driftItem('shims', shim.name, { kind: 'modification', expected: host, actual: 'not' in found ? found.not : found.host }));
       }
     }
-    for (const [name, host] of live) {
-      if (declared.has(name) || host === null) continue;
-      items.push({ id: `shims:${name}`, domain: 'shims', key: name, kind: 'addition', actual: host, detail: `runs ${host}, not in manifest`, data: { host } });
+    for (const [name, found] of live) {
+      if (declared.has(name) || 'not' in found) continue;
+      items.push(driftItem('shims', name, { kind: 'addition', actual: found.host, detail: `runs ${found.host}, not in manifest`, data: { host: found.host } }));
     }
     return items;
   },

@@ -43,7 +43,7 @@ describe('bkt drift check on real shims', () => {
         '',
         'Shims:',
         '  + cargo (runs cargo, not in manifest)',
-        '  - ujust (expected shim missing)',
+        '  - ujust (in manifest, no shim)',
         '  ~ docker',
         '    manifest: podman',
         '    current:  docker',

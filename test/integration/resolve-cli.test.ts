@@ -2,6 +2,7 @@
 // and real manifests, the interactive resolve typed into a real pseudo-terminal.
 import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { bkt, copyFixtures, FIXTURES, REPO, tempHome } from '../harness/cli.js';
 import { Terminal } from '../harness/terminal.js';
@@ -79,6 +80,28 @@ describe('bkt capture', () => {
   });
 });
 
+describe('output into a pipe', () => {
+  /** The exit code of `bkt ARGS | head -c 1`, and what bkt wrote on stderr. */
+  async function intoHead(args: string[]) {
+    const script = `"${process.execPath}" bin/bkt.cjs ${args.map((a) => `'${a}'`).join(' ')} | head -c 1 >/dev/null; echo "exit \${PIPESTATUS[0]}"`;
+    const piped = await execa('bash', ['-c', script], { env: { ...process.env, ...home.env }, reject: false, cwd: REPO });
+    return { stdout: piped.stdout, stderr: piped.stderr };
+  }
+
+  it('a plan stops quietly when its reader goes away', async () => {
+    // Far more than a pipe holds, so that bkt is still writing when head has gone.
+    for (let n = 0; n < 2000; n++) await writeShim(`extra-tool-${n}`, `extra-tool-${n}`);
+    expect(await intoHead(['sync', '--dry-run', '--manifests', manifests])).toEqual({ stdout: 'exit 1', stderr: '' });
+    expect(await intoHead(['capture', '--dry-run', '--manifests', manifests])).toEqual({ stdout: 'exit 1', stderr: '' });
+  });
+
+  it('bkt systemd enable stops quietly when its reader goes away', async () => {
+    const units = Array.from({ length: 3000 }, (_, n) => `bkt-unit-${n}.service`);
+    expect(await intoHead(['systemd', 'enable', ...units, '--manifests', manifests])).toEqual({ stdout: 'exit 0', stderr: '' });
+    expect(await readFile(join(manifests, 'systemd-services.json'), 'utf8')).toContain('"bkt-unit-2999.service": "enabled"');
+  });
+});
+
 describe('bkt sync', () => {
   it('does not delete without a confirmation, and says how to give one', async () => {
     const result = await bkt(['sync', 'shims', '--manifests', manifests], home.env);
@@ -98,6 +121,19 @@ describe('bkt sync', () => {
     expect((await readdir(shimsDir)).sort()).toEqual(['bootc', 'docker', 'flatpak', 'journalctl', 'podman', 'rpm-ostree', 'systemctl', 'ujust']);
     expect(await readFile(manifestFile, 'utf8')).toBe(original);
     expect((await bkt(['drift', 'check', '--manifests', manifests], home.env)).exitCode).toBe(0);
+  });
+
+  it('Ctrl-C at a confirmation stops the whole run, with exit 130 and one line', async () => {
+    const terminal = new Terminal([process.execPath, join(REPO, 'bin/bkt.cjs'), 'sync', 'shims', '--manifests', manifests], { ...home.env, NO_COLOR: '1' });
+    await terminal.waitFor(`Remove ${join(shimsDir, 'cargo')} (shim for cargo)?`);
+    await terminal.type('\x03');
+    expect(await terminal.exitCode()).toBe(130);
+    expect(terminal.screen).toContain('bkt: interrupted; nothing more was changed');
+    expect(terminal.screen).not.toMatch(/^\s+at /m);
+    expect(terminal.screen).not.toContain('Summary:');
+    // The steps after the question were not run.
+    expect((await readdir(shimsDir)).sort()).toEqual(['bootc', 'cargo', 'docker', 'flatpak', 'journalctl', 'podman', 'rpm-ostree', 'systemctl']);
+    expect(await readFile(join(shimsDir, 'docker'), 'utf8')).toContain('--host docker');
   });
 
   it('--only and --exclude choose items by id', async () => {
@@ -129,7 +165,7 @@ describe('bkt drift resolve', () => {
     await terminal.waitFor('[1/3] + shims: cargo (runs cargo, not in manifest)');
     await terminal.waitFor('[c]apture  [a]pply  [s]kip  [i]gnore  [q]uit');
     await terminal.type('i\r');
-    await terminal.waitFor('[2/3] - shims: ujust (expected shim missing)');
+    await terminal.waitFor('[2/3] - shims: ujust (in manifest, no shim)');
     await terminal.type('a\r');
     await terminal.waitFor('[3/3] ~ shims: docker');
     await terminal.type('c\r');
@@ -155,6 +191,47 @@ describe('bkt drift resolve', () => {
   });
 });
 
+describe('Ctrl-C in bkt drift resolve', () => {
+  it('at an item stops with exit 130 and one line, nothing changed', async () => {
+    const terminal = new Terminal([process.execPath, join(REPO, 'bin/bkt.cjs'), 'drift', 'resolve', '--manifests', manifests], { ...home.env, NO_COLOR: '1' });
+    await terminal.waitFor('[c]apture  [a]pply  [s]kip  [i]gnore  [q]uit');
+    await terminal.type('\x03');
+    expect(await terminal.exitCode()).toBe(130);
+    expect(terminal.screen).toContain('bkt: interrupted; nothing was changed');
+    expect(terminal.screen).not.toMatch(/^\s+at /m);
+    expect(await readFile(manifestFile, 'utf8')).toBe(original);
+  });
+
+  it('at a confirmation keeps what was done in the journal, for bkt drift undo, and does nothing more', async () => {
+    await writeShim('zed', 'zed');
+    const terminal = new Terminal([process.execPath, join(REPO, 'bin/bkt.cjs'), 'drift', 'resolve', '--manifests', manifests], { ...home.env, NO_COLOR: '1' });
+    await terminal.waitFor('[1/4] + shims: cargo');
+    await terminal.type('c\r');
+    await terminal.waitFor('[2/4] + shims: zed');
+    await terminal.type('a\r');
+    await terminal.waitFor('[3/4] - shims: ujust');
+    await terminal.type('a\r');
+    await terminal.waitFor('[4/4] ~ shims: docker');
+    await terminal.type('c\r');
+    await terminal.waitFor(`Remove ${join(shimsDir, 'zed')} (shim for zed)?`);
+    await terminal.type('\x03');
+    expect(await terminal.exitCode()).toBe(130);
+    expect(terminal.screen).toContain('✓ Captured shims:cargo into host-shims.json');
+    expect(terminal.screen).toContain('bkt: interrupted; nothing more was changed; 1 item resolved before stays resolved (bkt drift undo reverts them, newest first)');
+    expect(terminal.screen).not.toMatch(/^\s+at /m);
+    expect(await readdir(shimsDir)).toContain('zed');
+    expect(await readdir(shimsDir)).not.toContain('ujust');
+    const captured = await readFile(manifestFile, 'utf8');
+    expect(captured).toContain('"name": "cargo"');
+    // docker was to be captured after the question: its manifest entry still names podman.
+    expect(captured).toContain('"host": "podman"');
+
+    const undo = await bkt(['drift', 'undo'], home.env);
+    expect(undo.stdout).toContain(`✓ Restored ${manifestFile} as it was before capturing shims:cargo`);
+    expect(await readFile(manifestFile, 'utf8')).toBe(original);
+  });
+});
+
 describe('bkt drift undo', () => {
   it('reverts the last resolution, then the one before', async () => {
     await bkt(['capture', '--only', 'shims:docker', '--manifests', manifests], home.env);
@@ -172,6 +249,14 @@ describe('bkt drift undo', () => {
     expect(await readFile(manifestFile, 'utf8')).toBe(original);
 
     expect((await bkt(['drift', 'undo'], home.env)).stdout).toContain('Nothing to undo.');
+  });
+
+  it('a journal that cannot be read is one line naming it, exit 2', async () => {
+    const journal = join(home.env.HOME!, '.local/state/bkt/journal.jsonl');
+    await mkdir(journal, { recursive: true });
+    const result = await bkt(['drift', 'undo'], home.env);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(`bkt: cannot read the journal ${journal}: EISDIR: illegal operation on a directory, read`);
   });
 
   it('refuses to undo a capture over later edits of the manifest', async () => {

@@ -1,8 +1,10 @@
 // The shims domain when the shims directory does not exist: the declared shims
-// are missing (drift), unless nothing on this machine could run a shim.
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+// are missing (drift), unless nothing on this machine could run a shim; and
+// when something else than a script stands under a shim's name.
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commandOnPath } from '../../helper/command-path.js';
 import { bkt, copyFixtures, parseReport, tempHome } from '../harness/cli.js';
@@ -36,7 +38,7 @@ describe('a shims directory that does not exist, on a machine with flatpak', () 
         '============',
         '',
         'Shims:',
-        ...DECLARED.map((name) => `  - ${name} (expected shim missing, no shims directory at ${shimsDir})`),
+        ...DECLARED.map((name) => `  - ${name} (in manifest, no shims directory at ${shimsDir})`),
         '',
         '8 drift items in 1 domain (1 domain checked).',
       ].join('\n'),
@@ -51,7 +53,7 @@ describe('a shims directory that does not exist, on a machine with flatpak', () 
     const section = parseReport(check.stdout).domains.shims;
     expect(section.status).toBe('ok');
     expect(section.removals.map((item: { key: string; detail: string }) => [item.key, item.detail])).toEqual(
-      DECLARED.map((name) => [name, `expected shim missing, no shims directory at ${configured}`]),
+      DECLARED.map((name) => [name, `in manifest, no shims directory at ${configured}`]),
     );
 
     const sync = await bkt(['sync', 'shims', '--manifests', manifests], env);
@@ -83,7 +85,67 @@ describe('a machine where no shim could run: neither flatpak nor flatpak-spawn',
   it('with a shims directory, still checks the shims in it', async () => {
     await mkdir(shimsDir, { recursive: true });
     const result = await bkt(['drift', 'check', 'shims', '--manifests', manifests], { ...home.env, PATH: emptyPath });
-    expect(result.stdout).toContain('  - ujust (expected shim missing)\n');
+    expect(result.stdout).toContain('  - ujust (in manifest, no shim)\n');
+    expect(result.exitCode).toBe(1);
+  });
+});
+
+describe('something else than a script under a shim name', () => {
+  beforeEach(async () => {
+    await mkdir(shimsDir, { recursive: true });
+    for (const name of DECLARED) {
+      await writeFile(join(shimsDir, name), `#!/bin/sh\nexec flatpak-spawn --host ${name === 'docker' ? 'podman' : name} "$@"\n`);
+      await chmod(join(shimsDir, name), 0o755);
+    }
+  });
+
+  it('says a FIFO or a directory under a declared name is not a shim script, without reading it (a FIFO would hang the check), and passes over an undeclared one', async () => {
+    await rm(join(shimsDir, 'ujust'));
+    await execa('mkfifo', [join(shimsDir, 'ujust'), join(shimsDir, 'stray-fifo')]);
+    await rm(join(shimsDir, 'bootc'));
+    await mkdir(join(shimsDir, 'bootc'));
+    await mkdir(join(shimsDir, 'old-shims'));
+    const result = await bkt(['drift', 'check', 'shims', '--manifests', manifests], home.env);
+    expect(result.stdout).toBe(
+      [
+        'Drift Report',
+        '============',
+        '',
+        'Shims:',
+        '  ~ bootc',
+        '    manifest: bootc',
+        '    current:  a directory, not a shim script',
+        '  ~ ujust',
+        '    manifest: ujust',
+        '    current:  a FIFO, not a shim script',
+        '',
+        '2 drift items in 1 domain (1 domain checked).',
+      ].join('\n'),
+    );
+    expect(result.exitCode).toBe(1);
+  });
+
+  it('is the domain error naming the shim, not drift, when a shim cannot be read', async () => {
+    // Reading a process's own memory from address 0 fails with EIO, even for root.
+    await rm(join(shimsDir, 'ujust'));
+    await symlink('/proc/self/mem', join(shimsDir, 'ujust'));
+    const unreadable = await bkt(['drift', 'check', 'shims', '--manifests', manifests], home.env);
+    expect(unreadable.stdout).toContain(`Shims:\n  error: shims: cannot read the shim ${join(shimsDir, 'ujust')}: EIO: i/o error, read\n\n`);
+    expect(unreadable.exitCode).toBe(2);
+
+    // A link that leads back to itself cannot even be followed to see what it is.
+    await rm(join(shimsDir, 'ujust'));
+    await symlink('ujust', join(shimsDir, 'ujust'));
+    const loop = await bkt(['drift', 'check', 'shims', '--manifests', manifests], home.env);
+    expect(loop.stdout).toContain(`Shims:\n  error: shims: cannot read the shim ${join(shimsDir, 'ujust')}: ELOOP: too many symbolic links encountered, stat '${join(shimsDir, 'ujust')}'\n\n`);
+    expect(loop.exitCode).toBe(2);
+  });
+
+  it('takes a link to nowhere under a declared name for a missing shim, which sync replaces', async () => {
+    await rm(join(shimsDir, 'ujust'));
+    await symlink(join(home.dir, 'nowhere'), join(shimsDir, 'ujust'));
+    const result = await bkt(['drift', 'check', 'shims', '--manifests', manifests], home.env);
+    expect(result.stdout).toContain('Shims:\n  - ujust (in manifest, no shim)\n\n');
     expect(result.exitCode).toBe(1);
   });
 });

@@ -23,7 +23,7 @@
 import { readFile, stat } from '../fs-async.js';
 import { dirname, join } from 'node:path';
 import * as z from 'zod/mini';
-import { DomainError, DomainUnavailable, type Domain, type DriftItem, type Environment, type ManifestEdit } from '../domain.js';
+import { DomainError, DomainUnavailable, driftItem, type Domain, type DriftItem, type Environment, type ManifestEdit } from '../domain.js';
 
 const AppImageApp = z.looseObject({
   name: z.string().check(z.minLength(1)),
@@ -79,23 +79,22 @@ const sameRepo = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 export function compareAppImages(manifest: AppImagesManifest, live: LiveAppImages): DriftItem[] {
   const items: DriftItem[] = [];
-  const item = (rest: Omit<DriftItem, 'id' | 'domain'>): DriftItem => ({ id: `appimages:${rest.key}`, domain: 'appimages', ...rest });
   const declared = new Set<string>();
   for (const app of manifest.apps) {
     declared.add(app.name);
     if (app.disabled) continue;
     const source = live.get(app.name);
     if (!source) {
-      items.push(item({ kind: 'removal', key: app.name, expected: describe(app), detail: 'GearLever does not know it' }));
+      items.push(driftItem('appimages', app.name, { kind: 'removal', expected: describe(app), detail: 'in manifest, not in GearLever' }));
     } else if ('other' in source) {
-      items.push(item({ kind: 'modification', key: app.name, expected: describe(app), actual: source.other, detail: 'GearLever does not update it from GitHub' }));
+      items.push(driftItem('appimages', app.name, { kind: 'modification', expected: describe(app), actual: source.other, detail: 'GearLever does not update it from GitHub' }));
     } else if (!sameRepo(app.repo, source.repo) || app.asset !== source.asset || (app.prereleases ?? false) !== source.prereleases) {
-      items.push(item({ kind: 'modification', key: app.name, expected: describe(app), actual: describe(source), data: { ...source } }));
+      items.push(driftItem('appimages', app.name, { kind: 'modification', expected: describe(app), actual: describe(source), data: { ...source } }));
     }
   }
   for (const [name, source] of live) {
     if (declared.has(name) || 'other' in source) continue;
-    items.push(item({ kind: 'addition', key: name, actual: describe(source), detail: 'in GearLever, not in manifest', data: { ...source } }));
+    items.push(driftItem('appimages', name, { kind: 'addition', actual: describe(source), detail: 'in GearLever, not in manifest', data: { ...source } }));
   }
   return items;
 }

@@ -14,7 +14,7 @@ import satisfies from 'semver/functions/satisfies.js';
 import valid from 'semver/functions/valid.js';
 import * as z from 'zod/mini';
 import { commandOnPath } from '../command-path.js';
-import { DomainError, DomainUnavailable, type Domain, type DriftItem, type Environment, type ManifestEdit, type Operation } from '../domain.js';
+import { DomainError, DomainUnavailable, driftItem, type Domain, type DriftItem, type Environment, type ManifestEdit, type Operation } from '../domain.js';
 
 const NonEmpty = z.string().check(z.minLength(1));
 const Source = z.discriminatedUnion('type', [
@@ -93,7 +93,6 @@ function declaredSourceOf(installed: InstalledSource): DeclaredSource {
 
 export function compareHostBinaries(manifest: HostBinariesManifest, live: LiveBinaries): DriftItem[] {
   const items: DriftItem[] = [];
-  const item = (rest: Omit<DriftItem, 'id' | 'domain'>): DriftItem => ({ id: `host-binaries:${rest.key}`, domain: 'host-binaries', ...rest });
   const declared = new Set<string>();
   for (const entry of manifest.binaries) {
     const binary = binaryOf(entry);
@@ -101,16 +100,16 @@ export function compareHostBinaries(manifest: HostBinariesManifest, live: LiveBi
     const installed = live.get(binary);
     const wanted = `${sourceLabel(entry.source)}${entry.version ? `@${entry.version}` : ''}`;
     if (!installed) {
-      items.push(item({ kind: 'removal', key: entry.name, expected: wanted, detail: 'not installed by fetchbin' }));
+      items.push(driftItem('host-binaries', entry.name, { kind: 'removal', expected: wanted, detail: 'in manifest, not installed by fetchbin' }));
     } else if (!sameSource(entry.source, installed)) {
-      items.push(item({ kind: 'modification', key: entry.name, expected: wanted, actual: `${sourceLabel(installed)}@${installed.version}`, detail: 'installed from another source', data: { change: 'source', source: declaredSourceOf(installed), version: installed.version } }));
+      items.push(driftItem('host-binaries', entry.name, { kind: 'modification', expected: wanted, actual: `${sourceLabel(installed)}@${installed.version}`, detail: 'installed from another source', data: { change: 'source', source: declaredSourceOf(installed), version: installed.version } }));
     } else if (entry.version && !versionMeets(entry.version, installed.version)) {
-      items.push(item({ kind: 'modification', key: entry.name, expected: entry.version, actual: installed.version, detail: 'version', data: { change: 'version', version: installed.version } }));
+      items.push(driftItem('host-binaries', entry.name, { kind: 'modification', expected: entry.version, actual: installed.version, detail: 'version', data: { change: 'version', version: installed.version } }));
     }
   }
   for (const [binary, installed] of live) {
     if (declared.has(binary)) continue;
-    items.push(item({ kind: 'addition', key: binary, actual: `${sourceLabel(installed)}@${installed.version}`, detail: 'installed by fetchbin, not in manifest', data: { source: declaredSourceOf(installed), version: installed.version } }));
+    items.push(driftItem('host-binaries', binary, { kind: 'addition', actual: `${sourceLabel(installed)}@${installed.version}`, detail: 'installed by fetchbin, not in manifest', data: { source: declaredSourceOf(installed), version: installed.version } }));
   }
   return items;
 }

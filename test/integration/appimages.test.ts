@@ -68,7 +68,7 @@ describe('appimages on GearLever’s files', () => {
     const { report } = await check();
     const section = report.domains.appimages!;
     expect(section.status).toBe('ok');
-    expect(section.removals).toEqual([{ id: 'appimages:Missing', key: 'Missing', expected: 'github:me/missing m.AppImage', detail: 'GearLever does not know it' }]);
+    expect(section.removals).toEqual([{ id: 'appimages:Missing', key: 'Missing', expected: 'github:me/missing m.AppImage', detail: 'in manifest, not in GearLever' }]);
     expect(section.modifications).toEqual([
       {
         id: 'appimages:Keylight Controller',
@@ -93,7 +93,7 @@ describe('appimages on GearLever’s files', () => {
     await declare([orca]);
     await mkdir(join(root, 'apps'), { recursive: true });
     const { report } = await check({ BKT_APPIMAGE_DIR: join(root, 'apps') });
-    expect(report.domains.appimages).toMatchObject({ status: 'ok', removals: [{ key: 'OrcaSlicer', detail: 'GearLever does not know it' }] });
+    expect(report.domains.appimages).toMatchObject({ status: 'ok', removals: [{ key: 'OrcaSlicer', detail: 'in manifest, not in GearLever' }] });
   });
 
   it('is unavailable when GearLever is not set up', async () => {

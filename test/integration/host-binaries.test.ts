@@ -60,7 +60,7 @@ describe('host-binaries on fetchbin’s record', () => {
     const { report } = await check();
     const section = report.domains['host-binaries']!;
     expect(section.status).toBe('ok');
-    expect(section.removals).toEqual([{ id: 'host-binaries:bat', key: 'bat', expected: 'cargo:bat', detail: 'not installed by fetchbin' }]);
+    expect(section.removals).toEqual([{ id: 'host-binaries:bat', key: 'bat', expected: 'cargo:bat', detail: 'in manifest, not installed by fetchbin' }]);
     expect(section.modifications).toEqual([{ id: 'host-binaries:turbo', key: 'turbo', expected: '3', actual: '2.3.4', detail: 'version', data: { change: 'version', version: '2.3.4' } }]);
     expect(section.additions).toEqual([
       { id: 'host-binaries:gh', key: 'gh', actual: 'github:cli/cli@v2.60.0', detail: 'installed by fetchbin, not in manifest', data: { source: { type: 'github', repo: 'cli/cli' }, version: 'v2.60.0' } },

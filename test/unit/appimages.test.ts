@@ -59,10 +59,10 @@ describe('compareAppImages', () => {
   const cases: { name: string; apps: object[]; live: LiveAppImages; items: object[] }[] = [
     { name: 'no drift when GearLever has the declared source (repo case aside)', apps: [orca], live: new Map([['OrcaSlicer', source('orcaslicer/orcaslicer', orca.asset, true)]]), items: [] },
     {
-      name: 'an app GearLever does not know is a removal',
+      name: 'an app in the manifest, not in GearLever, is a removal',
       apps: [orca],
       live: new Map(),
-      items: [{ id: 'appimages:OrcaSlicer', kind: 'removal', key: 'OrcaSlicer', expected: `github:${orca.repo} ${orca.asset} (prereleases)`, detail: 'GearLever does not know it' }],
+      items: [{ id: 'appimages:OrcaSlicer', kind: 'removal', key: 'OrcaSlicer', expected: `github:${orca.repo} ${orca.asset} (prereleases)`, detail: 'in manifest, not in GearLever' }],
     },
     {
       name: 'another asset or prerelease choice is a modification',

@@ -77,7 +77,7 @@ describe('compareHostBinaries', () => {
         { name: 'gh', source: { type: 'github', repo: 'cli/cli' } },
         { name: 'bat', source: { type: 'cargo', crate_name: 'bat' }, version: '0.24' },
       ],
-      items: [{ id: 'host-binaries:bat', kind: 'removal', key: 'bat', expected: 'cargo:bat@0.24', detail: 'not installed by fetchbin' }],
+      items: [{ id: 'host-binaries:bat', kind: 'removal', key: 'bat', expected: 'cargo:bat@0.24', detail: 'in manifest, not installed by fetchbin' }],
     },
     {
       name: 'a version outside the pin and another source are modifications; an undeclared install is an addition',

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { commandOnPath } from '../command-path.js';
 import { DconfError, openDconf } from '../dconf/database.js';
-import { DomainError, DomainUnavailable, type Domain, type DriftItem, type Environment, type ManifestEdit, type Operation } from '../domain.js';
+import { DomainError, DomainUnavailable, driftItem, type Domain, type DriftItem, type Environment, type ManifestEdit, type Operation } from '../domain.js';
 import { formatGVariant, parseGVariant } from '../gvariant.js';
 import { CommandFailed, CommandNotFound } from '../run.js';
 
@@ -138,22 +138,21 @@ async function readKeys(env: Environment): Promise<{ lists: Record<Key, string[]
 
 export function compareExtensions(manifest: ExtensionsManifest, live: LiveExtensions): DriftItem[] {
   const items: DriftItem[] = [];
-  const item = (rest: Omit<DriftItem, 'id' | 'domain'>): DriftItem => ({ id: `extensions:${rest.key}`, domain: 'extensions', ...rest });
   const declared = new Set<string>();
   for (const entry of manifest.extensions) {
     const uuid = uuidOf(entry);
     declared.add(uuid);
     const expected = declaredState(entry);
     if (!live.installed.has(uuid)) {
-      items.push(item({ kind: 'removal', key: uuid, expected, detail: 'in manifest, not installed' }));
+      items.push(driftItem('extensions', uuid, { kind: 'removal', expected, detail: 'in manifest, not installed' }));
       continue;
     }
     const actual = stateOf(live, uuid);
-    if (actual !== expected) items.push(item({ kind: 'modification', key: uuid, expected, actual }));
+    if (actual !== expected) items.push(driftItem('extensions', uuid, { kind: 'modification', expected, actual }));
   }
   for (const [uuid, scope] of live.installed) {
     if (declared.has(uuid) || stateOf(live, uuid) !== 'enabled') continue;
-    items.push(item({ kind: 'addition', key: uuid, actual: 'enabled', detail: `installed (${scope}), enabled, not in manifest`, data: { scope } }));
+    items.push(driftItem('extensions', uuid, { kind: 'addition', actual: 'enabled', detail: `installed (${scope}), enabled, not in manifest`, data: { scope } }));
   }
   return items;
 }

@@ -8,7 +8,7 @@
 // URL found inside that file, which cannot be known without fetching it.
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { DomainError, type Domain, type DriftItem, type Environment, type LoadedManifest, type ManifestEdit, type Operation } from '../domain.js';
+import { byCodeUnits, DomainError, driftItem, type Domain, type DriftItem, type Environment, type LoadedManifest, type ManifestEdit, type Operation } from '../domain.js';
 import { existingInstallations, installations, readRemotes, scopeOption, type ConfiguredRemote } from '../flatpak/installation.js';
 import { formatJsonPath, manifestProblem } from '../manifest.js';
 import { FlatpakScope } from './flatpak.js';
@@ -95,14 +95,13 @@ function repeatedRemotes(manifest: LoadedManifest<FlatpakRemotes>): string[] {
 /** Pure: the drift between the manifest's remotes and the configured ones. */
 export function compareRemotes(manifest: FlatpakRemotes, live: readonly ConfiguredRemote[]): DriftItem[] {
   const items: DriftItem[] = [];
-  const item = (key: string, rest: Omit<DriftItem, 'id' | 'domain' | 'key'>): DriftItem => ({ id: `${DOMAIN}:${key}`, domain: DOMAIN, key, ...rest });
   const names = new Set(manifest.remotes.map((r) => r.name));
   for (const name of names) {
     const entries = entriesOf(manifest, name);
     const remotes = live.filter((r) => r.name === name);
     const expected = entries.map((e) => describeRemote(e.entry)).join(', ');
     if (!remotes.length) {
-      items.push(item(name, { kind: 'removal', expected, detail: 'in manifest, not configured' }));
+      items.push(driftItem(DOMAIN, name, { kind: 'removal', expected, detail: 'in manifest, not configured' }));
       continue;
     }
     const match = matchRemote(entries, remotes);
@@ -112,12 +111,12 @@ export function compareRemotes(manifest: FlatpakRemotes, live: readonly Configur
       ...match.missing.map((e) => `not configured: ${describeRemote(e.entry)}`),
       ...match.extra.map((r) => `also configured: ${describeRemote(r)}`),
     ].join('; ');
-    items.push(item(name, { kind: 'modification', expected, actual: remotes.map(describeRemote).join(', '), detail, data: { remotes } }));
+    items.push(driftItem(DOMAIN, name, { kind: 'modification', expected, actual: remotes.map(describeRemote).join(', '), detail, data: { remotes } }));
   }
-  const undeclared = [...new Set(live.map((r) => r.name))].filter((name) => !names.has(name)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const undeclared = [...new Set(live.map((r) => r.name))].filter((name) => !names.has(name)).sort(byCodeUnits);
   for (const name of undeclared) {
     const remotes = live.filter((r) => r.name === name);
-    items.push(item(name, { kind: 'addition', actual: remotes.map(describeRemote).join(', '), detail: 'configured, not in manifest', data: { remotes } }));
+    items.push(driftItem(DOMAIN, name, { kind: 'addition', actual: remotes.map(describeRemote).join(', '), detail: 'configured, not in manifest', data: { remotes } }));
   }
   return items;
 }

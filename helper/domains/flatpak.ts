@@ -18,7 +18,7 @@
 // item `<id>:overrides`; an entry without the key leaves overrides unmanaged.
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { DomainError, type Domain, type DriftItem, type Environment, type LoadedManifest, type ManifestEdit, type Operation } from '../domain.js';
+import { byCodeUnits, DomainError, driftItem, type Domain, type DriftItem, type Environment, type LoadedManifest, type ManifestEdit, type Operation } from '../domain.js';
 import {
   existingInstallations,
   installationOf,
@@ -141,11 +141,8 @@ function describeMatch(match: AppMatch): string {
   ].join('; ');
 }
 
-// Code-point order: the order is only for stable output, and localeCompare's
-// first call loads ICU's collator, about 30 ms of every check.
-const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byInstallation = (a: InstalledApp, b: InstalledApp) =>
-  compareText(a.scope, b.scope) || compareText(a.branch, b.branch) || compareText(a.arch, b.arch) || compareText(a.origin, b.origin);
+  byCodeUnits(a.scope, b.scope) || byCodeUnits(a.branch, b.branch) || byCodeUnits(a.arch, b.arch) || byCodeUnits(a.origin, b.origin);
 
 const groupBy = <T>(list: readonly T[], key: (t: T) => string) => {
   const groups = new Map<string, T[]>();
@@ -165,24 +162,23 @@ export function compareApps(manifest: FlatpakApps, live: LiveApps): DriftItem[] 
   const installed = groupBy([...live.apps].sort(byInstallation), (app) => app.id);
   const kept = entriesByScope(manifest).declared;
   const declared = groupBy(kept, (e) => e.entry.id);
-  const item = (key: string, rest: Omit<DriftItem, 'id' | 'domain' | 'key'>): DriftItem => ({ id: `${DOMAIN}:${key}`, domain: DOMAIN, key, ...rest });
 
   for (const [id, entries] of declared) {
     const apps = installed.get(id) ?? [];
     const expected = entries.map((e) => describeEntry(e.entry)).join(', ');
     if (!apps.length) {
-      changes.push(item(id, { kind: 'removal', expected, detail: 'in manifest, not installed' }));
+      changes.push(driftItem(DOMAIN, id, { kind: 'removal', expected, detail: 'in manifest, not installed' }));
       continue;
     }
     const match = matchApp(entries, apps);
     if (match.pairs.length || match.missing.length || match.extra.length) {
-      changes.push(item(id, { kind: 'modification', expected, actual: apps.map(describeInstalled).join(', '), detail: describeMatch(match), data: { installations: apps } }));
+      changes.push(driftItem(DOMAIN, id, { kind: 'modification', expected, actual: apps.map(describeInstalled).join(', '), detail: describeMatch(match), data: { installations: apps } }));
     }
   }
-  const undeclared = [...installed.keys()].filter((id) => !declared.has(id)).sort(compareText);
+  const undeclared = [...installed.keys()].filter((id) => !declared.has(id)).sort(byCodeUnits);
   for (const id of undeclared) {
     const apps = installed.get(id) ?? [];
-    additions.push(item(id, { kind: 'addition', actual: apps.map(describeInstalled).join(', '), detail: 'installed, not in manifest', data: { installations: apps } }));
+    additions.push(driftItem(DOMAIN, id, { kind: 'addition', actual: apps.map(describeInstalled).join(', '), detail: 'installed, not in manifest', data: { installations: apps } }));
   }
 
   const differing = kept.flatMap(({ entry }) => {
@@ -195,7 +191,7 @@ export function compareApps(manifest: FlatpakApps, live: LiveApps): DriftItem[] 
   for (const [id, list] of groupBy(differing, (d) => d.entry.id)) {
     const text = (options: string[], scope: Scope) => `${list.length > 1 ? `${scope}: ` : ''}${options.join(' ') || 'none'}`;
     changes.push(
-      item(`${id}${OVERRIDES_SUFFIX}`, {
+      driftItem(DOMAIN, `${id}${OVERRIDES_SUFFIX}`, {
         kind: 'modification',
         expected: list.map((d) => text(d.wanted, d.entry.scope)).join('; '),
         actual: list.map((d) => text(d.options, d.entry.scope)).join('; '),

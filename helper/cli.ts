@@ -1,8 +1,11 @@
 // The `bkt` command line. Exit codes: 0 no drift (or success), 1 drift remains,
-// 2 an error (bad arguments, unreadable manifests, a failed collection or change).
+// 2 an error (bad arguments, unreadable manifests, a failed collection or change),
+// 130 interrupted at a prompt.
 import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { DOMAINS, UnknownDomain } from './registry.js';
+import { DomainError } from './domain.js';
+import { JournalError } from './journal.js';
 import { ManifestError } from './manifest.js';
 import { registerCheckCommand } from './commands/check.js';
 import { UsageError } from './commands/options.js';
@@ -31,7 +34,8 @@ Examples:
   bkt systemd enable tuned              declare tuned.service enabled
 
 The manifests directory is --manifests DIR, else $BKT_MANIFESTS, else ./manifests.
-Exit codes: 0 no drift (or done), 1 drift remains, 2 an error.`,
+Exit codes: 0 no drift (or done), 1 drift remains, 2 an error, 130 stopped with Ctrl-C at a question.
+An internal error (a bug in bkt) prints one line; set BKT_DEBUG=1 to print its stack trace as well.`,
     )
     .exitOverride();
   // commander's own help command looks one name deep: `bkt help drift check` would show drift's help.
@@ -66,8 +70,28 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       // --help and --version exit 0; every usage error exits 2.
       return error.exitCode === 0 ? 0 : 2;
     }
-    const known = error instanceof UsageError || error instanceof ManifestError || error instanceof UnknownDomain;
-    writeOutput(`bkt: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`, 2);
+    writeOutput(errorText(error), 2);
     return 2;
   }
+}
+
+/** Errors that say what the user must fix, so that their message is all there is to print. */
+function isUserError(error: unknown): error is Error {
+  return (
+    error instanceof UsageError ||
+    error instanceof ManifestError ||
+    error instanceof UnknownDomain ||
+    error instanceof DomainError ||
+    error instanceof JournalError ||
+    // A failed system call names its cause and path (permission denied, no space left on a device).
+    (error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string')
+  );
+}
+
+/** What ends a command: the message of an error the user can act on; for an internal error, its stack only with BKT_DEBUG set. */
+export function errorText(error: unknown, env: NodeJS.ProcessEnv = process.env): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (isUserError(error)) return `bkt: ${message}\n`;
+  if (env.BKT_DEBUG) return `bkt: ${(error instanceof Error && error.stack) || message}\n`;
+  return `bkt: internal error: ${message}\n(run again with BKT_DEBUG=1 for details)\n`;
 }

@@ -13,19 +13,32 @@ export type Resolution =
 export type JournalEntry = Resolution & { seq: number; at: string };
 type UndoMark = { undo: number; at: string };
 
+/** The journal cannot be read or written: the user must fix the file (printed as is, exit 2). */
+export class JournalError extends Error {
+  override name = 'JournalError';
+}
+
+/** Runs a file operation on the journal, naming the journal in its error. */
+async function onJournal<T>(file: string, what: 'read' | 'write', operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw new JournalError(`cannot ${what} the journal ${file}: ${(error as Error).message}`);
+  }
+}
+
 export function journalFileFor(env: Environment): string {
   const state = env.env.XDG_STATE_HOME || join(env.home, '.local/state');
   return join(state, 'bkt', 'journal.jsonl');
 }
 
 async function readLines(file: string): Promise<(JournalEntry | UndoMark)[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const text = await onJournal(file, 'read', () =>
+    readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return '';
+      throw error;
+    }),
+  );
   return text
     .split('\n')
     .filter((line) => line.trim())
@@ -43,8 +56,10 @@ export async function recordResolution(file: string, resolution: Resolution, now
   const lines = await readLines(file);
   const seq = lines.reduce((max, line) => Math.max(max, 'seq' in line ? line.seq : 0), 0) + 1;
   const entry: JournalEntry = { ...resolution, seq, at: now.toISOString() };
-  await mkdir(dirname(file), { recursive: true });
-  await appendFile(file, `${JSON.stringify(entry)}\n`);
+  await onJournal(file, 'write', async () => {
+    await mkdir(dirname(file), { recursive: true });
+    await appendFile(file, `${JSON.stringify(entry)}\n`);
+  });
   return entry;
 }
 
@@ -61,5 +76,5 @@ export async function lastResolution(file: string): Promise<JournalEntry | undef
 
 export async function markUndone(file: string, seq: number, now = new Date()): Promise<void> {
   const mark: UndoMark = { undo: seq, at: now.toISOString() };
-  await appendFile(file, `${JSON.stringify(mark)}\n`);
+  await onJournal(file, 'write', () => appendFile(file, `${JSON.stringify(mark)}\n`));
 }

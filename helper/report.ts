@@ -124,8 +124,20 @@ const MARKS: Record<DriftKind, (style: Style) => string> = {
 };
 
 /** An item's first line, as the report and the resolve prompt show it: `+ key (detail)`. */
-export function itemHeadline(kind: DriftKind, label: string, detail: string | undefined, style: Style): string {
+function itemHeadline(kind: DriftKind, label: string, detail: string | undefined, style: Style): string {
   return `${MARKS[kind](style)} ${label}${detail ? ` ${style.dim(`(${detail})`)}` : ''}`;
+}
+
+/**
+ * An item's lines, the headline first, then both values of a modification;
+ * `everyValue` adds the one value of an addition or removal (resolve's prompt).
+ */
+export function itemLines(kind: DriftKind, label: string, item: Pick<ReportItem, 'expected' | 'actual' | 'detail'>, style: Style, everyValue = false): string[] {
+  const lines = [itemHeadline(kind, label, item.detail, style)];
+  if (kind === 'modification') lines.push(`  manifest: ${item.expected ?? ''}`, `  current:  ${item.actual ?? ''}`);
+  else if (everyValue && kind === 'removal' && item.expected) lines.push(`  manifest: ${item.expected}`);
+  else if (everyValue && kind === 'addition' && item.actual) lines.push(`  current:  ${item.actual}`);
+  return lines;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -146,8 +158,7 @@ export function formatHuman(report: DriftReport, style: Style = plainStyle): str
     }
     for (const kind of Object.keys(KIND_LIST) as DriftKind[]) {
       for (const item of section[KIND_LIST[kind]]) {
-        lines.push(`  ${itemHeadline(kind, item.key, item.detail, style)}`);
-        if (kind === 'modification') lines.push(`    manifest: ${item.expected ?? ''}`, `    current:  ${item.actual ?? ''}`);
+        for (const line of itemLines(kind, item.key, item, style)) lines.push(`  ${line}`);
       }
     }
     lines.push('');

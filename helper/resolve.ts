@@ -52,6 +52,9 @@ export async function planStep(
   return step;
 }
 
+/** An operation as the plan and its confirmation show it: `Verb target (details)`. */
+export const describeOperation = (op: Operation): string => `${op.verb} ${op.target}${op.details ? ` (${op.details})` : ''}`;
+
 /** The plan's lines, one `▸ Verb target (details)` per operation. */
 export function describeStep(step: Step): string[] {
   const { item } = step;
@@ -62,22 +65,54 @@ export function describeStep(step: Step): string[] {
       return [`▸ Ignore ${item.id} (rule in ${step.ignoreFile})`];
     case 'apply':
       if (step.unsupported) return [`▸ Cannot apply ${item.id} (${step.unsupported})`];
-      return (step.operations ?? []).map((op) => `▸ ${op.verb} ${op.target}${op.details ? ` (${op.details})` : ''}`);
+      return (step.operations ?? []).map((op) => `▸ ${describeOperation(op)}`);
   }
 }
 
 export type StepOutcome = 'done' | 'failed' | 'unsupported' | 'declined';
 
+/** The user stopped the run at a prompt (Ctrl-C): nothing more is to be done. */
+export class Interrupted extends Error {
+  override name = 'Interrupted';
+}
+
 export interface ExecuteOptions {
   env: Environment;
-  /** Asked before a destructive operation; --yes answers true without asking. */
+  /** Asked before a destructive operation; --yes answers true without asking. Throws Interrupted on Ctrl-C. */
   confirm(question: string): Promise<boolean>;
   log(line: string): void;
   journalFile: string;
 }
 
-/** Executes one step; never throws for a failure of the step itself, which is reported and returned. */
-export async function executeStep(step: Step, options: ExecuteOptions): Promise<StepOutcome> {
+export interface Execution {
+  /** One per step executed: fewer than the steps when the run was interrupted. */
+  outcomes: StepOutcome[];
+  interrupted: boolean;
+  /** Every finishing call (systemd's reload) succeeded. */
+  finished: boolean;
+}
+
+/**
+ * Executes the steps in order. Ctrl-C at a confirmation stops the run there:
+ * the steps done before it stay done and in the journal. Then each domain
+ * whose operations ran gets its finishing call, also when one of them failed:
+ * a unit unmasked before its enable failed still needs systemd's reload.
+ */
+export async function executeSteps(steps: readonly Step[], options: ExecuteOptions): Promise<Execution> {
+  const ran = new Set<Domain>();
+  const outcomes: StepOutcome[] = [];
+  let interrupted = false;
+  try {
+    for (const step of steps) outcomes.push(await executeStep(step, options, ran));
+  } catch (error) {
+    if (!(error instanceof Interrupted)) throw error;
+    interrupted = true;
+  }
+  return { outcomes, interrupted, finished: await finishDomains(ran, options) };
+}
+
+/** Executes one step, adding its domain to `ran` before its first operation runs; a failure of the step itself is reported and returned. */
+async function executeStep(step: Step, options: ExecuteOptions, ran: Set<Domain>): Promise<StepOutcome> {
   const { item } = step;
   const domain = await domainOf(item);
   try {
@@ -103,29 +138,29 @@ export async function executeStep(step: Step, options: ExecuteOptions): Promise<
     }
     const operations = step.operations ?? [];
     for (const op of operations) {
-      if (op.destructive && !(await options.confirm(`${op.verb} ${op.target}${op.details ? ` (${op.details})` : ''}?`))) {
+      if (op.destructive && !(await options.confirm(`${describeOperation(op)}?`))) {
         options.log(`– Skipped ${op.verb} ${op.target}: not confirmed`);
         return 'declined';
       }
     }
     for (const op of operations) {
+      ran.add(domain);
       await op.run(options.env);
       options.log(`✓ ${op.verb} ${op.target}`);
     }
     await recordResolution(options.journalFile, { action: 'apply', item, file: step.manifestPath, manifestText: step.manifestText });
     return 'done';
   } catch (error) {
+    if (error instanceof Interrupted) throw error;
     options.log(`✗ ${step.action === 'apply' ? 'Apply' : step.action === 'capture' ? 'Capture' : 'Ignore'} ${item.id} failed: ${(error as Error).message}`);
     return 'failed';
   }
 }
 
-/** After a batch, each domain that ran operations gets its finishing call (systemd reloads once). */
-export async function finishDomains(steps: readonly Step[], outcomes: readonly StepOutcome[], env: Environment, log: (line: string) => void): Promise<boolean> {
-  const touched = new Set<Domain>();
-  for (const [i, step] of steps.entries()) if (step.action === 'apply' && outcomes[i] === 'done') touched.add(await domainOf(step.item));
+/** Each domain's finishing call, once (systemd reloads once); false when one failed. */
+async function finishDomains(domains: Iterable<Domain>, { env, log }: ExecuteOptions): Promise<boolean> {
   let ok = true;
-  for (const domain of touched) {
+  for (const domain of domains) {
     if (!domain.finishApply) continue;
     try {
       await domain.finishApply(env);

@@ -50,9 +50,15 @@ export async function undoLast(env: Environment, log: (line: string) => void): P
         log(`✗ Cannot undo ${item.id}: ${result.unsupported}`);
         return 2;
       }
-      for (const op of result) {
-        await op.run(env);
-        log(`✓ ${op.verb} ${op.target}`);
+      try {
+        for (const op of result) {
+          await op.run(env);
+          log(`✓ ${op.verb} ${op.target}`);
+        }
+      } catch (error) {
+        // What ran before the failed operation still needs the domain's finishing call (systemd's reload).
+        await domain.finishApply?.(env).catch((finish: unknown) => log(`✗ ${domain.title}: ${(finish as Error).message}`));
+        throw error;
       }
       await domain.finishApply?.(env);
     }

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Environment } from '../domain.js';
 import { environmentFrom } from '../environment.js';
-import { DOMAINS } from '../registry.js';
+import { DOMAINS, UnknownDomain } from '../registry.js';
 import type { DriftReport } from '../report.js';
 
 export interface ManifestOptions {
@@ -17,10 +17,20 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** --manifests alone, for the commands that only edit manifests. */
+export function addManifestsOption(command: Command): Command {
+  return command.option('-m, --manifests <dir>', 'the manifests directory (default: $BKT_MANIFESTS, then ./manifests)');
+}
+
 export function addManifestOptions(command: Command): Command {
-  return command
-    .option('-m, --manifests <dir>', 'the manifests directory (default: $BKT_MANIFESTS, then ./manifests)')
-    .option('--root <dir>', 'check an offline root tree (an image) instead of the live system, as systemctl --root does');
+  return addManifestsOption(command).option('--root <dir>', 'check an offline root tree (an image) instead of the live system, as systemctl --root does');
+}
+
+/** The manifest file of a domain, as the registry names it, without loading the domain. */
+export function manifestFileOf(domain: string): string {
+  const entry = DOMAINS.find((d) => d.name === domain);
+  if (!entry) throw new UnknownDomain(domain);
+  return entry.file;
 }
 
 export async function resolveManifestsDir(options: ManifestOptions, env: NodeJS.ProcessEnv = process.env): Promise<string> {
@@ -49,7 +59,7 @@ export async function environmentFor(options: ManifestOptions): Promise<Environm
 export function requireManaged(report: DriftReport, manifestsDir: string, named: readonly string[]): void {
   const unmanaged = named.filter((name) => report.unmanaged.includes(name));
   if (unmanaged.length) {
-    const why = unmanaged.map((name) => `${name} (${join(manifestsDir, DOMAINS.find((d) => d.name === name)?.file ?? '')} does not exist)`);
+    const why = unmanaged.map((name) => `${name} (${join(manifestsDir, manifestFileOf(name))} does not exist)`);
     throw new UsageError(`not managed: ${why.join(', ')}`);
   }
   if (Object.keys(report.domains).length === 0) {

@@ -2,22 +2,13 @@
 // all of them — check, decide each item, show the plan, execute it, check
 // again, and exit with what drift remains. Loaded only when one of them runs.
 import { ignoreFilesFor, runCheck, type CheckResult } from '../engine.js';
-import type { DriftItem, Environment, LoadedManifest } from '../domain.js';
+import type { DriftItem, DriftKind, Environment, LoadedManifest } from '../domain.js';
+import { INCLUDE_MASKED } from '../domains/systemd.js';
 import { journalFileFor } from '../journal.js';
 import { matcher } from '../ignore.js';
-import { colorStyle, exitCodeOf, itemHeadline, plainStyle, type Style } from '../report.js';
-import {
-  describeStep,
-  executeStep,
-  finishDomains,
-  formatSummary,
-  planStep,
-  summarize,
-  type Action,
-  type Step,
-  type StepOutcome,
-} from '../resolve.js';
-import { useColor } from '../output.js';
+import { colorStyle, exitCodeOf, itemLines, KIND_LIST, plainStyle } from '../report.js';
+import { describeStep, executeSteps, formatSummary, Interrupted, planStep, summarize, type Action, type Step } from '../resolve.js';
+import { useColor, writeOutput } from '../output.js';
 import { environmentFor, requireManaged, resolveManifestsDir, UsageError, type ManifestOptions } from './options.js';
 
 export interface ResolveOptions extends ManifestOptions {
@@ -31,15 +22,18 @@ export interface ResolveOptions extends ManifestOptions {
   includeMasked?: boolean;
 }
 
-/** Items whose domain asks for an explicit opt-in before they are captured (`data.optIn`). */
-const OPT_INS: Record<string, keyof ResolveOptions> = { 'include-masked': 'includeMasked' };
+/** Items whose domain asks for an explicit opt-in before they are captured (`data.optIn`, also the option's name): the option, and what it holds back. */
+const OPT_INS: Record<string, { option: keyof ResolveOptions; held: string }> = {
+  [INCLUDE_MASKED]: { option: 'includeMasked', held: 'units masked outside the manifest' },
+};
 
-function optedIn(item: DriftItem, options: ResolveOptions): boolean {
+/** The opt-in an item waits for and was not given, or undefined when it is captured. */
+function heldFor(item: DriftItem, options: ResolveOptions): string | undefined {
   const optIn = item.data?.optIn;
-  if (typeof optIn !== 'string') return true;
-  const flag = OPT_INS[optIn];
-  return flag !== undefined && Boolean(options[flag]);
+  return typeof optIn === 'string' && Object.hasOwn(OPT_INS, optIn) && !options[OPT_INS[optIn]!.option] ? optIn : undefined;
 }
+
+const out = (line: string) => writeOutput(`${line}\n`);
 
 interface Prepared {
   manifestsDir: string;
@@ -57,55 +51,70 @@ async function prepare(domains: string[], options: ResolveOptions): Promise<Prep
   const only = options.only?.length ? matcher(options.only) : () => true;
   const exclude = options.exclude?.length ? matcher(options.exclude) : () => false;
   // The order of the report: domain by domain, additions, removals, then modifications.
-  const kindOrder = { addition: 0, removal: 1, modification: 2 };
+  const kinds = Object.keys(KIND_LIST) as DriftKind[];
   const items = check.outcomes.flatMap(({ manifest, items }) =>
     manifest
       ? items
           .filter((item) => only(item.id) && !exclude(item.id))
-          .sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind])
+          .sort((a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind))
           .map((item) => ({ item, manifest }))
       : [],
   );
   for (const [name, section] of Object.entries(check.report.domains)) {
-    if (section.status === 'error') process.stderr.write(`bkt: ${name}: ${section.error}\n`);
+    if (section.status === 'error') writeOutput(`bkt: ${name}: ${section.error}\n`, 2);
   }
   // Rules the user adds from resolve go where a .gitignore would be: the repository root.
   const ignoreFile = ignoreFilesFor(manifestsDir, environment)[0]!;
   return { manifestsDir, environment, check, items, ignoreFile };
 }
 
+/** Asks with an @inquirer prompt; Ctrl-C there rejects with its ExitPromptError (known by name, as inquirer's README does), which becomes Interrupted. */
+async function ask<T>(prompt: () => Promise<T>): Promise<T> {
+  try {
+    return await prompt();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ExitPromptError') throw new Interrupted(error.message);
+    throw error;
+  }
+}
+
+/** Ctrl-C at a prompt ends the run with one line and the exit code of an interrupt. */
+function interrupted(what: string): number {
+  writeOutput(`bkt: interrupted; ${what}\n`, 2);
+  return 130;
+}
+
 function confirmer(options: ResolveOptions): (question: string) => Promise<boolean> {
   return async (question) => {
     if (options.yes) return true;
     if (!process.stdin.isTTY) {
-      process.stdout.write(`  ${question} Not confirmed: no terminal to ask on (pass --yes to allow).\n`);
+      out(`  ${question} Not confirmed: no terminal to ask on (pass --yes to allow).`);
       return false;
     }
     const { confirm } = await import('@inquirer/prompts');
-    return confirm({ message: question, default: false });
+    return ask(() => confirm({ message: question, default: false }));
   };
 }
 
-function formatItem(item: DriftItem, style: Style): string {
-  const lines = [itemHeadline(item.kind, `${item.domain}: ${item.key}`, item.detail, style)];
-  if (item.kind === 'modification') lines.push(`    manifest: ${item.expected ?? ''}`, `    current:  ${item.actual ?? ''}`);
-  else if (item.kind === 'removal' && item.expected) lines.push(`    manifest: ${item.expected}`);
-  else if (item.kind === 'addition' && item.actual) lines.push(`    current:  ${item.actual}`);
-  return lines.join('\n');
-}
-
-/** Prints the plan or executes it; returns the exit code: 2 on failure, else what drift remains. */
+/** Prints the plan or executes it; returns the exit code: 2 on failure, 130 when interrupted, else what drift remains. */
 async function run(prepared: Prepared, steps: Step[], skipped: number, options: ResolveOptions, domains: string[]): Promise<number> {
-  const out = (line: string) => process.stdout.write(`${line}\n`);
   if (options.dryRun) {
     if (steps.length === 0) out('Nothing to do.');
     for (const step of steps) for (const line of describeStep(step)) out(line);
     return exitCodeOf(prepared.check.report);
   }
-  const outcomes: StepOutcome[] = [];
-  const execute = { env: prepared.environment, confirm: confirmer(options), log: out, journalFile: journalFileFor(prepared.environment) };
-  for (const step of steps) outcomes.push(await executeStep(step, execute));
-  const finished = await finishDomains(steps, outcomes, prepared.environment, out);
+  const { outcomes, interrupted: stopped, finished } = await executeSteps(steps, {
+    env: prepared.environment,
+    confirm: confirmer(options),
+    log: out,
+    journalFile: journalFileFor(prepared.environment),
+  });
+  if (stopped) {
+    const done = outcomes.filter((outcome) => outcome === 'done').length;
+    return interrupted(
+      done === 0 ? 'nothing more was changed' : `nothing more was changed; ${done} item${done === 1 ? '' : 's'} resolved before stay${done === 1 ? 's' : ''} resolved (bkt drift undo reverts them, newest first)`,
+    );
+  }
   const summary = summarize(steps, outcomes);
   summary.skipped += skipped;
   out(formatSummary(summary));
@@ -125,25 +134,34 @@ async function interactive(prepared: Prepared, options: ResolveOptions, domains:
   const style = useColor() ? colorStyle : plainStyle;
   const total = prepared.items.length;
   if (total === 0) {
-    process.stdout.write('No drift to resolve.\n');
+    out('No drift to resolve.');
     return exitCodeOf(prepared.check.report);
   }
   const steps: Step[] = [];
   let skipped = 0;
   for (const [index, { item, manifest }] of prepared.items.entries()) {
-    process.stdout.write(`\n${style.bold(`[${index + 1}/${total}]`)} ${formatItem(item, style)}\n`);
-    const choice = await expand({
-      message: '[c]apture  [a]pply  [s]kip  [i]gnore  [q]uit',
-      default: 's',
-      expanded: false,
-      choices: [
-        { key: 'c', name: 'Capture: write the live state into the manifest', value: 'capture' },
-        { key: 'a', name: 'Apply: make the system match the manifest', value: 'apply' },
-        { key: 's', name: 'Skip: decide later', value: 'skip' },
-        { key: 'i', name: 'Ignore: add a rule to .bktignore', value: 'ignore' },
-        { key: 'q', name: 'Quit: skip the rest', value: 'quit' },
-      ],
-    });
+    out(`\n${style.bold(`[${index + 1}/${total}]`)} ${itemLines(item.kind, `${item.domain}: ${item.key}`, item, style, true).join('\n  ')}`);
+    let choice: string;
+    try {
+      choice = await ask(() =>
+        expand({
+          message: '[c]apture  [a]pply  [s]kip  [i]gnore  [q]uit',
+          default: 's',
+          expanded: false,
+          choices: [
+            { key: 'c', name: 'Capture: write the live state into the manifest', value: 'capture' },
+            { key: 'a', name: 'Apply: make the system match the manifest', value: 'apply' },
+            { key: 's', name: 'Skip: decide later', value: 'skip' },
+            { key: 'i', name: 'Ignore: add a rule to .bktignore', value: 'ignore' },
+            { key: 'q', name: 'Quit: skip the rest', value: 'quit' },
+          ],
+        }),
+      );
+    } catch (error) {
+      // Nothing is executed before every item is decided.
+      if (error instanceof Interrupted) return interrupted('nothing was changed');
+      throw error;
+    }
     if (choice === 'quit') {
       skipped += total - index;
       break;
@@ -153,10 +171,10 @@ async function interactive(prepared: Prepared, options: ResolveOptions, domains:
       continue;
     }
     const step = await planStep(item, choice as Action, manifest, prepared.environment, prepared.ignoreFile);
-    for (const line of describeStep(step)) process.stdout.write(`  ${line}\n`);
+    for (const line of describeStep(step)) out(`  ${line}`);
     steps.push(step);
   }
-  process.stdout.write('\n');
+  out('');
   return run(prepared, steps, skipped, options, domains);
 }
 
@@ -164,11 +182,17 @@ async function interactive(prepared: Prepared, options: ResolveOptions, domains:
 export async function resolveAll(domains: string[], options: ResolveOptions, action: Action): Promise<number> {
   const prepared = await prepare(domains, options);
   if (action !== 'capture') return run(prepared, await stepsFor(prepared, action), 0, options, domains);
-  const all = prepared.items.length;
-  prepared.items = prepared.items.filter(({ item }) => optedIn(item, options));
-  const held = all - prepared.items.length;
-  if (held) process.stdout.write(`${held} item${held === 1 ? '' : 's'} not captured without --include-masked (units masked outside the manifest).\n`);
-  return run(prepared, await stepsFor(prepared, action), held, options, domains);
+  const held = new Map<string, number>();
+  prepared.items = prepared.items.filter(({ item }) => {
+    const optIn = heldFor(item, options);
+    if (optIn !== undefined) held.set(optIn, (held.get(optIn) ?? 0) + 1);
+    return optIn === undefined;
+  });
+  for (const [optIn, count] of held) {
+    out(`${count} item${count === 1 ? '' : 's'} not captured without --${optIn} (${OPT_INS[optIn]!.held}).`);
+  }
+  const skipped = [...held.values()].reduce((sum, count) => sum + count, 0);
+  return run(prepared, await stepsFor(prepared, action), skipped, options, domains);
 }
 
 /** `bkt drift resolve`: a preference decides every item, or the user does, item by item. */

@@ -2,7 +2,9 @@
 // work lives in resolve-run.ts and undo.ts, loaded when one of them runs, so
 // that `bkt drift check` starts without it.
 import type { Command } from 'commander';
-import { addManifestOptions, environmentFor, type ManifestOptions } from './options.js';
+import { INCLUDE_MASKED } from '../domains/systemd.js';
+import { writeOutput } from '../output.js';
+import { addManifestOptions, environmentFor, manifestFileOf, type ManifestOptions } from './options.js';
 import type { ResolveOptions } from './resolve-run.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -22,7 +24,7 @@ export function registerResolveCommands(program: Command, drift: Command): void 
       .description('write the live state of drifted items into the manifests (keep the system as it is)')
       .argument('[domain...]', 'only these domains'),
   )
-    .option('--include-masked', 'also add units masked in /etc or /run that systemd-services.json does not list yet')
+    .option(`--${INCLUDE_MASKED}`, `also add units masked in /etc or /run that ${manifestFileOf('systemd')} does not list yet`)
     .action(async (domains: string[], options: ResolveOptions) => {
       const { resolveAll } = await import('./resolve-run.js');
       process.exitCode = await resolveAll(domains, options, 'capture');
@@ -54,6 +56,6 @@ export function registerResolveCommands(program: Command, drift: Command): void 
   addManifestOptions(drift.command('undo').description('revert the last resolution (capture, apply or ignore)')).action(async (options: ManifestOptions) => {
     const { undoLast } = await import('../undo.js');
     const environment = await environmentFor(options);
-    process.exitCode = await undoLast(environment, (line) => process.stdout.write(`${line}\n`));
+    process.exitCode = await undoLast(environment, (line) => writeOutput(`${line}\n`));
   });
 }

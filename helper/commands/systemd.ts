@@ -7,7 +7,8 @@ import type { ManifestEdit } from '../domain.js';
 import { SystemdManifest, SYSTEMD_MANIFEST_FILE, type DeclaredState } from '../domains/systemd.js';
 import { parseManifest } from '../manifest.js';
 import { parseUnitArgument } from '../systemd/unit-name.js';
-import { resolveManifestsDir, UsageError } from './options.js';
+import { writeOutput } from '../output.js';
+import { addManifestsOption, resolveManifestsDir, UsageError } from './options.js';
 
 /** What a new systemd-services.json starts as, in the layout of the original bkt's manifests. */
 export const NEW_MANIFEST = '{\n  "$schema": "../schemas/systemd-services.schema.json",\n  "services": {}\n}\n';
@@ -70,11 +71,7 @@ export function registerSystemdCommands(program: Command): void {
     .description(`declare unit states in ${SYSTEMD_MANIFEST_FILE}; bkt sync systemd applies them`)
     .exitOverride();
   for (const verb of ['enable', 'disable', 'mask', 'unmask'] as const) {
-    systemd
-      .command(verb)
-      .description(DESCRIPTIONS[verb])
-      .argument('<unit...>', 'unit names; a name without a suffix gets .service')
-      .option('-m, --manifests <dir>', 'the manifests directory (default: $BKT_MANIFESTS, then ./manifests)')
+    addManifestsOption(systemd.command(verb).description(DESCRIPTIONS[verb]).argument('<unit...>', 'unit names; a name without a suffix gets .service'))
       .exitOverride()
       .action(async (args: string[], options: { manifests?: string }) => {
         const units = unitArguments(args);
@@ -91,10 +88,8 @@ export function registerSystemdCommands(program: Command): void {
           },
           { initialText: NEW_MANIFEST },
         );
-        for (const line of lines) process.stdout.write(`${line}\n`);
-        if (result.changed) {
-          process.stdout.write(`Wrote ${file}; run \`bkt sync systemd\` to apply it.\n`);
-        }
+        for (const line of lines) writeOutput(`${line}\n`);
+        if (result.changed) writeOutput(`Wrote ${file}; run \`bkt sync systemd\` to apply it.\n`);
       });
   }
 }

@@ -96,9 +96,10 @@ describe('output into a pipe', () => {
   });
 
   it('bkt systemd enable stops quietly when its reader goes away', async () => {
-    const units = Array.from({ length: 3000 }, (_, n) => `bkt-unit-${n}.service`);
+    // Long names: more output than a pipe holds from few units.
+    const units = Array.from({ length: 400 }, (_, n) => `bkt-${'x'.repeat(200)}-${n}.service`);
     expect(await intoHead(['systemd', 'enable', ...units, '--manifests', manifests])).toEqual({ stdout: 'exit 0', stderr: '' });
-    expect(await readFile(join(manifests, 'systemd-services.json'), 'utf8')).toContain('"bkt-unit-2999.service": "enabled"');
+    expect(await readFile(join(manifests, 'systemd-services.json'), 'utf8')).toContain(`"${units[399]}": "enabled"`);
   });
 });
 

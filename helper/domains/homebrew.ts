@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from '../fs-async.js';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { DomainUnavailable, type Domain, type DriftItem, type Environment, type ManifestEdit, type Operation } from '../domain.js';
+import { DomainError, DomainUnavailable, driftItem, type Domain, type DriftItem, type Environment, type ManifestEdit, type Operation } from '../domain.js';
 
 const TAP = /^[^/\s]+\/[^/\s]+$/;
 const FORMULA = /^(?:[^/\s]+\/[^/\s]+\/)?[^/\s]+$/;
@@ -94,8 +94,22 @@ interface Receipt {
   source?: { tap?: unknown };
 }
 
+/**
+ * A directory's entries; none when it does not exist (brief races with brew
+ * are harmless). Any other failure is the domain's error: an unreadable rack
+ * or Taps directory is not a formula or tap that is missing.
+ */
+async function entriesOf(dir: string, what: string) {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new DomainError(`cannot read ${what} ${dir}: ${(error as Error).message}`);
+  }
+}
+
 async function readRack(cellar: string, name: string, unreadable: string[]): Promise<LiveFormula | undefined> {
-  const versions = await readdir(join(cellar, name), { withFileTypes: true }).catch(() => []);
+  const versions = await entriesOf(join(cellar, name), 'the rack');
   let newest: { version: string; receipt: Receipt; time: number } | undefined;
   for (const version of versions) {
     if (!version.isDirectory()) continue;
@@ -124,12 +138,12 @@ async function readRack(cellar: string, name: string, unreadable: string[]): Pro
 
 async function readTaps(dir: string): Promise<Set<string>> {
   const taps = new Set<string>();
-  const users = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const users = await entriesOf(dir, 'the Taps directory');
   await Promise.all(
     users
       .filter((user) => user.isDirectory())
       .map(async (user) => {
-        for (const repo of await readdir(join(dir, user.name), { withFileTypes: true }).catch(() => [])) {
+        for (const repo of await entriesOf(join(dir, user.name), 'the taps of')) {
           if (repo.isDirectory() && repo.name.startsWith('homebrew-')) taps.add(`${user.name}/${repo.name.slice('homebrew-'.length)}`.toLowerCase());
         }
       }),
@@ -139,7 +153,6 @@ async function readTaps(dir: string): Promise<Set<string>> {
 
 export function compareHomebrew(manifest: HomebrewManifest, live: LiveHomebrew): DriftItem[] {
   const items: DriftItem[] = [];
-  const item = (rest: Omit<DriftItem, 'id' | 'domain'>): DriftItem => ({ id: `homebrew:${rest.key}`, domain: 'homebrew', ...rest });
   const byAlias = new Map<string, LiveFormula>();
   for (const formula of live.formulae.values()) for (const alias of formula.aliases) byAlias.set(alias, formula);
 
@@ -151,31 +164,31 @@ export function compareHomebrew(manifest: HomebrewManifest, live: LiveHomebrew):
     if (declared.tap) impliedTaps.add(declared.tap);
     const installed = live.formulae.get(declared.name) ?? (declared.tap ? undefined : byAlias.get(declared.name));
     if (!installed) {
-      items.push(item({ kind: 'removal', key, expected: 'installed', detail: 'in manifest, not installed' }));
+      items.push(driftItem('homebrew', key, { kind: 'removal', expected: 'installed', detail: 'in manifest, not installed' }));
       continue;
     }
     covered.add(installed.name);
     if (installed.tap !== declared.tap) {
       const actual = fullName(installed.name, installed.tap);
-      items.push(item({ kind: 'modification', key, expected: key, actual, detail: `installed from ${installed.tap ?? 'homebrew/core'}`, data: { installed: actual } }));
+      items.push(driftItem('homebrew', key, { kind: 'modification', expected: key, actual, detail: `installed from ${installed.tap ?? 'homebrew/core'}`, data: { installed: actual } }));
     }
   }
   for (const formula of live.formulae.values()) {
     if (formula.tap) impliedTaps.add(formula.tap);
     if (covered.has(formula.name) || !formula.onRequest) continue;
     const key = fullName(formula.name, formula.tap);
-    items.push(item({ kind: 'addition', key, actual: formula.version, detail: 'installed on request, not in manifest' }));
+    items.push(driftItem('homebrew', key, { kind: 'addition', actual: formula.version, detail: 'installed on request, not in manifest' }));
   }
 
   const declaredTaps = new Set((manifest.taps ?? []).map((tap) => tap.toLowerCase()));
   for (const tap of declaredTaps) {
-    if (!live.taps.has(tap)) items.push(item({ kind: 'removal', key: tapKey(tap), expected: 'tapped', detail: 'in manifest, not tapped' }));
+    if (!live.taps.has(tap)) items.push(driftItem('homebrew', tapKey(tap), { kind: 'removal', expected: 'tapped', detail: 'in manifest, not tapped' }));
   }
   // A tap that a declared or installed formula comes from is explained by it
   // (an undeclared formula is an addition of its own): only a tap no formula uses is drift.
   for (const tap of live.taps) {
     if (declaredTaps.has(tap) || impliedTaps.has(tap) || BUILT_IN_TAPS.has(tap)) continue;
-    items.push(item({ kind: 'addition', key: tapKey(tap), actual: 'tapped', detail: 'tapped, not in manifest' }));
+    items.push(driftItem('homebrew', tapKey(tap), { kind: 'addition', actual: 'tapped', detail: 'tapped, not in manifest' }));
   }
   return items;
 }
@@ -231,7 +244,7 @@ export const homebrew: Domain<HomebrewManifest, LiveHomebrew> = {
       racks = await readdir(cellar, { withFileTypes: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DomainUnavailable(`Homebrew is not installed: no Cellar at ${cellar}`);
-      throw error;
+      throw new DomainError(`cannot read the Cellar ${cellar}: ${(error as Error).message}`);
     }
     const unreadable: string[] = [];
     const [formulae, taps] = await Promise.all([

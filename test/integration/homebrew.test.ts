@@ -1,14 +1,15 @@
 // The homebrew domain on a real Cellar layout in a temp prefix: racks, kegs and
 // install receipts shaped like the ones Homebrew 4 writes on Linux, and a
 // Taps directory. No brew binary exists on this machine, so apply must say so.
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { homebrew } from '../../helper/domains/homebrew.js';
 import { runCheck } from '../../helper/engine.js';
 import { environmentFrom } from '../../helper/environment.js';
-import { FIXTURES } from '../harness/cli.js';
+import { FIXTURES, REPO } from '../harness/cli.js';
 
 let root: string;
 let prefix: string;
@@ -122,6 +123,38 @@ describe('homebrew on a real Cellar', () => {
     expect(section.status).toBe('error');
     expect(section.error).toContain(`unreadable install receipt ${join(prefix, 'Cellar/yq/4.45.4/INSTALL_RECEIPT.json')}: `);
     expect(section.removals.map((item) => item.key)).toEqual(['yq']);
+  });
+
+  it('is an error naming the Taps directory or the Cellar, not formulae or taps missing, when one is a file', async () => {
+    await userInstallation();
+    const taps = join(prefix, 'Homebrew/Library/Taps');
+    await rm(taps, { recursive: true });
+    await writeFile(taps, '');
+    const tapsAFile = (await check()).report.domains.homebrew!;
+    expect(tapsAFile).toMatchObject({ status: 'error', error: `homebrew: cannot read the Taps directory ${taps}: ENOTDIR: not a directory, scandir '${taps}'`, removals: [] });
+
+    const cellar = join(prefix, 'Cellar');
+    await rm(cellar, { recursive: true });
+    await writeFile(cellar, '');
+    const cellarAFile = (await check()).report.domains.homebrew!;
+    expect(cellarAFile).toMatchObject({ status: 'error', error: `homebrew: cannot read the Cellar ${cellar}: ENOTDIR: not a directory, scandir '${cellar}'`, removals: [] });
+  });
+
+  it('is an error naming the rack, not "in manifest, not installed", when a rack cannot be read', async () => {
+    await userInstallation();
+    const rack = join(prefix, 'Cellar/ripgrep');
+    await chmod(rack, 0o000);
+    // Root reads any directory: bkt runs as nobody, in a user namespace of its own.
+    await chmod(root, 0o755);
+    const result = await execa('unshare', ['--user', process.execPath, join(REPO, 'bin/bkt.cjs'), 'drift', 'check', 'homebrew', '--manifests', manifests], {
+      env: { ...process.env, NO_COLOR: '1', HOME: root, HOMEBREW_PREFIX: prefix },
+      reject: false,
+    });
+    // So that a user who is not root can remove it.
+    await chmod(rack, 0o755);
+    expect(result.stdout).toContain(`Homebrew:\n  error: homebrew: cannot read the rack ${rack}: EACCES: permission denied, scandir '${rack}'\n\n`);
+    expect(result.stdout).not.toContain('not installed');
+    expect(result.exitCode).toBe(2);
   });
 
   it('is unavailable without a Cellar', async () => {

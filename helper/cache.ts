@@ -2,7 +2,7 @@
 // small JSON files, each trusted while the files it was made from keep their
 // stamp. Anything here may be deleted at any time; a file that cannot be read
 // or written only costs the next run the work it saves.
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -26,7 +26,11 @@ export function fileStamp(path: string, now: number = Date.now()): string | unde
   } catch {
     return undefined;
   }
-  if (!info) return undefined;
+  return info && stampOf(info, now);
+}
+
+/** fileStamp from a stat already made (`bigint: true`), for a caller that needs the stat for more. */
+export function stampOf(info: BigIntStats, now: number = Date.now()): string | undefined {
   const newest = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
   if (BigInt(now - RACY_MS) * 1_000_000n < newest) return undefined;
   return `${info.size}:${info.ino}:${info.mtimeNs}:${info.ctimeNs}`;

@@ -24,12 +24,13 @@ import { existsSync, statSync } from 'node:fs';
 import { access, readdir, readFile } from '../fs-async.js';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { readCache, writeCache } from '../cache.js';
+import { readCache, stampOf, writeCache } from '../cache.js';
 import { commandOnPath } from '../command-path.js';
 import { DconfError, openDconf, type DconfValues } from '../dconf/database.js';
-import { DomainError, DomainUnavailable, type Domain, type DriftItem, type Environment, type LoadedManifest } from '../domain.js';
+import { byCodeUnits, DomainError, DomainUnavailable, driftItem, type Domain, type DriftItem, type Environment, type LoadedManifest } from '../domain.js';
 import { effectiveValue, inRange, parseKeyFile, rangeDescription, resolveKeys, type KeyInfo, type RawSchema, type SchemaFile } from '../gschema.js';
 import { formatGVariant, gvariantEqual, GVariantParseError, parseGVariant, type GVariant } from '../gvariant.js';
+import { formatJsonPath, manifestProblem } from '../manifest.js';
 
 const Setting = z.looseObject({
   schema: z.string().check(z.minLength(1)),
@@ -109,12 +110,9 @@ function evaluateOnce(manifest: LoadedManifest<GsettingsManifest>, live: LiveGse
   const first = new Map<string, number>();
   manifest.value.settings.forEach((setting, i) => {
     const name = `${setting.schema}.${setting.key}`;
-    const problem = (field: keyof Setting, message: string) => {
-      const at = manifest.positionOf(['settings', i, field]);
-      problems.push(`${manifest.path}${at ? `:${at.line}:${at.column}` : ''}: settings[${i}].${field}: ${message}`);
-    };
+    const problem = (field: keyof Setting, message: string) => void problems.push(manifestProblem(manifest, ['settings', i, field], message));
     const earlier = first.get(name);
-    if (earlier !== undefined) return problem('key', `${name} is declared twice (first as settings[${earlier}])`);
+    if (earlier !== undefined) return problem('key', `${name} is declared twice (first as ${formatJsonPath(['settings', earlier])})`);
     first.set(name, i);
     const key = live.keys.get(liveKeyOf(setting.schema, setting.key));
     const { id } = splitSchema(setting.schema);
@@ -132,25 +130,24 @@ function evaluateOnce(manifest: LoadedManifest<GsettingsManifest>, live: LiveGse
     const expected = manifestValue(setting.value, key.info);
     if ('error' in expected) return problem('value', `${expected.error} (${name})`);
     if (gvariantEqual(expected.value, key.value)) return;
-    items.push({
-      id: `gsettings:${name}`,
-      domain: 'gsettings',
-      kind: 'modification',
-      key: name,
-      expected: setting.value,
-      actual: formatGVariant(key.value),
-      ...(key.userSet === false ? { detail: 'the schema default' } : {}),
-      data: {
-        schema: setting.schema,
-        key: setting.key,
-        type: key.info.type,
-        default: formatGVariant(key.info.default),
-        // What capture writes: the manifest's own style, without type annotations the
-        // key's type already gives (`0`, not `uint32 0`); inside a variant they carry the type.
-        captured: formatGVariant(key.value, { annotate: key.info.type.includes('v') }),
-        ...(key.schemaDir ? { schemadir: key.schemaDir } : {}),
-      },
-    });
+    items.push(
+      driftItem('gsettings', name, {
+        kind: 'modification',
+        expected: setting.value,
+        actual: formatGVariant(key.value),
+        ...(key.userSet === false ? { detail: 'the schema default' } : {}),
+        data: {
+          schema: setting.schema,
+          key: setting.key,
+          type: key.info.type,
+          default: formatGVariant(key.info.default),
+          // What capture writes: the manifest's own style, without type annotations the
+          // key's type already gives (`0`, not `uint32 0`); inside a variant they carry the type.
+          captured: formatGVariant(key.value, { annotate: key.info.type.includes('v') }),
+          ...(key.schemaDir ? { schemadir: key.schemaDir } : {}),
+        },
+      }),
+    );
   });
   return { items, problems };
 }
@@ -184,13 +181,13 @@ interface FoundSchema {
   schemaDir?: string;
 }
 
-// Parsed schema files by path, kept while the file's size and time stay the
+// Parsed schema files by path, kept while the file's stamp (cache.ts) stays the
 // same, so that the live helper re-reads only what changed. They are also kept
 // between runs in the cache directory (cache.ts) as gschemas.json: parsing the XML is most of
 // a cold check's gsettings time, and schemas change only with packages.
-type ParsedFile = { mtimeMs: number; size: number; file: SchemaFile | undefined };
+type ParsedFile = { stamp: string; file: SchemaFile | undefined };
 const parsedFiles = new Map<string, ParsedFile>();
-const SCHEMA_CACHE_VERSION = 1;
+const SCHEMA_CACHE_VERSION = 2;
 let schemaCacheLoaded = false;
 let schemaCacheDirty = false;
 
@@ -295,7 +292,7 @@ class SchemaReader {
     let read = this.overrides.get(directory.path);
     if (!read) {
       const names = directory.names.filter((n) => n.endsWith('.gschema.override'));
-      read = Promise.all(names.map(async (n) => parseKeyFile(await readFile(join(directory.path, n), 'utf8').catch(() => ''))));
+      read = Promise.all(names.map(async (n) => parseKeyFile(await readSchemaText(join(directory.path, n)))));
       this.overrides.set(directory.path, read);
     }
     return read;
@@ -309,27 +306,43 @@ function likelyFileNames(id: string): string[] {
   return names;
 }
 
+/** A schema source's text; empty when it is gone. A file that cannot be read is an error, never a schema not installed. */
+async function readSchemaText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw new DomainError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
 async function readSchemaFile(path: string): Promise<SchemaFile | undefined> {
   // A synchronous stat: a check stats one file per declared schema, and through
   // the thread pool these tiny calls cost several times more (40 schemas: ~3 ms).
   let info;
   try {
-    info = statSync(path, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
+    info = statSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch (error) {
+    throw new DomainError(`cannot read ${path}: ${(error as Error).message}`);
   }
   if (!info) return undefined;
+  // Never read: a FIFO would hang the check.
+  if (!info.isFile()) throw new DomainError(`${path}: not a file (${info.isDirectory() ? 'a directory' : 'a device, FIFO or socket'})`);
+  const stamp = stampOf(info);
   const cached = parsedFiles.get(path);
-  if (cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return cached.file;
+  if (stamp !== undefined && cached?.stamp === stamp) return cached.file;
+  const text = await readSchemaText(path);
   const { parseSchemaFile } = await import('../gschema-xml.js');
   let file: SchemaFile | undefined;
   try {
-    file = parseSchemaFile(await readFile(path, 'utf8'), path);
+    file = parseSchemaFile(text, path);
   } catch {
     // Not XML: glib-compile-schemas refuses it too, so it defines nothing.
     file = undefined;
   }
-  parsedFiles.set(path, { mtimeMs: info.mtimeMs, size: info.size, file });
+  // A file changed in the last seconds could change again unseen: it is read again next time.
+  if (stamp === undefined) parsedFiles.delete(path);
+  else parsedFiles.set(path, { stamp, file });
   schemaCacheDirty = true;
   return file;
 }
@@ -338,7 +351,7 @@ async function listDirectory(path: string): Promise<SchemaDirectory | undefined>
   try {
     const names = (await readdir(path)).filter((n) => /\.(gschema\.xml|enums\.xml|gschema\.override)$/.test(n));
     // Byte order, as glib-compile-schemas sorts (strcmp).
-    names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    names.sort(byCodeUnits);
     return { path, names };
   } catch {
     return undefined;

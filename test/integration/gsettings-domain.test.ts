@@ -3,7 +3,7 @@
 // behind dconf-service on a private session bus, and read back by the domain
 // from dconf's database files, or with `gsettings list-recursively` where dconf
 // is absent.
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DomainError, DomainUnavailable, type DriftItem, type Environment, type LoadedManifest, type Operation } from '../../helper/domain.js';
@@ -320,6 +320,40 @@ describe('gsettings domain on real dconf', () => {
     await expect(check(manifest, environmentFrom({ ...env.env, XDG_CONFIG_HOME: config }))).rejects.toThrow(
       new DomainError(`cannot read the dconf database user-db:user: ${join(config, 'dconf/user')}: not a GVDB database (its header is not "GVariant", version 0)`),
     );
+  });
+
+  it('is an error naming the file, not a schema missing, when a schema source or vendor override cannot be read', async () => {
+    const manifest = manifestOf([{ schema: 'org.example.Broken', key: 'k', value: "'x'" }]);
+    const withSchemas = async (name: string, make: (path: string) => Promise<unknown>) => {
+      const dir = await mkdtemp(join(session.dir, 'schemas-'));
+      await writeFile(join(dir, 'org.example.Broken.gschema.xml'), '<schemalist><schema id="org.example.Broken" path="/org/example/broken/"><key name="k" type="s"><default>\'\'</default></key></schema></schemalist>\n');
+      await rm(join(dir, name), { force: true });
+      await make(join(dir, name));
+      return { path: join(dir, name), environment: environmentFrom({ ...env.env, GSETTINGS_SCHEMA_DIR: dir }) };
+    };
+    const directory = await withSchemas('org.example.Broken.gschema.xml', (path) => mkdir(path));
+    await expect(check(manifest, directory.environment)).rejects.toThrow(new DomainError(`${directory.path}: not a file (a directory)`));
+    // Never opened: a FIFO would wait for a writer forever.
+    const fifo = await withSchemas('org.example.Broken.gschema.xml', (path) => runProcess('mkfifo', [path]));
+    await expect(check(manifest, fifo.environment)).rejects.toThrow(new DomainError(`${fifo.path}: not a file (a device, FIFO or socket)`));
+    const override = await withSchemas('10_vendor.gschema.override', (path) => mkdir(path));
+    await expect(check(manifest, override.environment)).rejects.toThrow(new DomainError(`cannot read ${override.path}: EISDIR: illegal operation on a directory, read`));
+  });
+
+  it('sees a schema file rewritten to the same size and modification time (a parse is kept only while the file is not new)', async () => {
+    const dir = await mkdtemp(join(session.dir, 'schemas-'));
+    const file = join(dir, 'org.example.Stamp.gschema.xml');
+    const schema = (value: string) => `<schemalist><schema id="org.example.Stamp" path="/org/example/stamp/"><key name="k" type="s"><default>'${value}'</default></key></schema></schemalist>\n`;
+    const environment = environmentFrom({ ...env.env, GSETTINGS_SCHEMA_DIR: dir });
+    const manifest = manifestOf([{ schema: 'org.example.Stamp', key: 'k', value: "'aaaa'" }]);
+    await writeFile(file, schema('aaaa'));
+    await utimes(file, 1_700_000_000, 1_700_000_000);
+    const before = await check(manifest, environment);
+    expect([before.items, before.problems]).toEqual([[], []]);
+    await writeFile(file, schema('bbbb'));
+    await utimes(file, 1_700_000_000, 1_700_000_000);
+    const after = await check(manifest, environment);
+    expect(after.items.map(({ key, actual, detail }) => ({ key, actual, detail }))).toEqual([{ key: 'org.example.Stamp.k', actual: "'bbbb'", detail: 'the schema default' }]);
   });
 
   it('is unavailable where there are no schemas, or neither dconf nor gsettings', async () => {

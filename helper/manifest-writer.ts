@@ -42,7 +42,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { applyEdits as applyTextEdits, getNodeValue, parseTree, printParseErrorCode, type Edit, type Node, type ParseError } from 'jsonc-parser';
 import lockfile from 'proper-lockfile';
-import type { ManifestEdit } from './domain.js';
+import { byCodeUnits, type ManifestEdit } from './domain.js';
 import { ManifestError, formatJsonPath, lineColumn } from './manifest.js';
 
 type JsonPath = (string | number)[];
@@ -308,8 +308,7 @@ function describe(node: Node): string {
   return node.type === 'array' || node.type === 'object' ? `an ${node.type}` : `a ${node.type}`;
 }
 
-const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-const byCaseInsensitive = (a: string, b: string): number => byCodeUnit(a.toLowerCase(), b.toLowerCase()) || byCodeUnit(a, b);
+const byCaseInsensitive = (a: string, b: string): number => byCodeUnits(a.toLowerCase(), b.toLowerCase()) || byCodeUnits(a, b);
 
 /** Where the array's own order puts the value: after its equals when sorted, else at the end. */
 function sortedIndex(entries: unknown[], value: unknown, sortKey: ((entry: unknown) => string) | undefined): number {
@@ -318,7 +317,7 @@ function sortedIndex(entries: unknown[], value: unknown, sortKey: ((entry: unkno
   if (!keyOf) return entries.length;
   const keys = entries.map(keyOf);
   const key = keyOf(value);
-  for (const compare of [byCodeUnit, byCaseInsensitive]) {
+  for (const compare of [byCodeUnits, byCaseInsensitive]) {
     if (keys.every((k, i) => i === 0 || compare(keys[i - 1] as string, k) <= 0)) {
       const after = keys.findIndex((k) => compare(k, key) > 0);
       return after === -1 ? keys.length : after;

@@ -79,7 +79,7 @@ async function ask<T>(prompt: () => Promise<T>): Promise<T> {
 }
 
 /** Ctrl-C at a prompt ends the run with one line and the exit code of an interrupt. */
-function interrupted(what: string): number {
+function endInterrupted(what: string): number {
   writeOutput(`bkt: interrupted; ${what}\n`, 2);
   return 130;
 }
@@ -103,17 +103,15 @@ async function run(prepared: Prepared, steps: Step[], skipped: number, options: 
     for (const step of steps) for (const line of describeStep(step)) out(line);
     return exitCodeOf(prepared.check.report);
   }
-  const { outcomes, interrupted: stopped, finished } = await executeSteps(steps, {
+  const { outcomes, interrupted, finished } = await executeSteps(steps, {
     env: prepared.environment,
     confirm: confirmer(options),
     log: out,
     journalFile: journalFileFor(prepared.environment),
   });
-  if (stopped) {
+  if (interrupted) {
     const done = outcomes.filter((outcome) => outcome === 'done').length;
-    return interrupted(
-      done === 0 ? 'nothing more was changed' : `nothing more was changed; ${done} item${done === 1 ? '' : 's'} resolved before stay${done === 1 ? 's' : ''} resolved (bkt drift undo reverts them, newest first)`,
-    );
+    return endInterrupted(`nothing more was changed${done ? ` (${done} item${done === 1 ? '' : 's'} resolved before: bkt drift undo reverts the newest)` : ''}`);
   }
   const summary = summarize(steps, outcomes);
   summary.skipped += skipped;
@@ -159,7 +157,7 @@ async function interactive(prepared: Prepared, options: ResolveOptions, domains:
       );
     } catch (error) {
       // Nothing is executed before every item is decided.
-      if (error instanceof Interrupted) return interrupted('nothing was changed');
+      if (error instanceof Interrupted) return endInterrupted('nothing was changed');
       throw error;
     }
     if (choice === 'quit') {

@@ -97,7 +97,17 @@ export interface DomainEntry {
   name: string;
   /** The domain's `file`: when it is not in the manifests directory, the domain's code is not loaded. */
   file: string;
+  /** Items `bkt capture` holds back unless given `--<flag>`; the domain marks them with `data.optIn` = flag. */
+  captureOptIns?: readonly CaptureOptIn[];
   load(): Promise<Domain>;
+}
+
+export interface CaptureOptIn {
+  flag: string;
+  /** What the flag adds, for `bkt capture --help`. */
+  help: string;
+  /** What is held back without it: "3 items not captured without --flag (<held>)". */
+  held: string;
 }
 
 export interface Domain<M = unknown, L = unknown> {

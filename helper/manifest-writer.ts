@@ -1,5 +1,5 @@
 // The one way anything writes a manifest or an ignore file: every domain's
-// capture, every `bkt` command, the helper and the timer come through here.
+// capture and every `bkt` command come through here.
 //
 // What a write guarantees:
 // - Only the bytes of what changed change. The file is parsed with jsonc-parser
@@ -40,10 +40,10 @@ import { mkdir, open, readFile, readdir, realpath, rename, stat, unlink } from '
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { applyEdits as applyTextEdits, getNodeValue, parseTree, printParseErrorCode, type Edit, type Node, type ParseError } from 'jsonc-parser';
+import { applyEdits as applyTextEdits, getNodeValue, parseTree, type Edit, type Node, type ParseError } from 'jsonc-parser';
 import lockfile from 'proper-lockfile';
 import { byCodeUnits, type ManifestEdit } from './domain.js';
-import { ManifestError, formatJsonPath, lineColumn } from './manifest.js';
+import { ManifestError, describeParseError, formatJsonPath, lineColumn } from './manifest.js';
 
 type JsonPath = (string | number)[];
 
@@ -167,9 +167,7 @@ function parseStrict(text: string, file: string): Node {
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const first = errors[0];
   if (first) {
-    // jsonc-parser's codes are CamelCase identifiers; say them as words.
-    const reason = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-    throw new ManifestError(file, lineColumn(text, first.offset), '', `invalid JSON: ${reason}; not changed`);
+    throw new ManifestError(file, lineColumn(text, first.offset), '', `invalid JSON: ${describeParseError(first)}; not changed`);
   }
   if (!tree) throw new ManifestError(file, undefined, '', 'empty file; not changed');
   return tree;

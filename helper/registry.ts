@@ -12,7 +12,12 @@ export const DOMAINS: readonly DomainEntry[] = [
   { name: 'flatpak-remotes', file: 'flatpak-remotes.json', load: async () => (await import('./domains/flatpak-remotes.js')).flatpakRemotes as Domain },
   { name: 'extensions', file: 'gnome-extensions.json', load: async () => (await import('./domains/extensions.js')).extensions as Domain },
   { name: 'gsettings', file: 'gsettings.json', load: async () => (await import('./domains/gsettings.js')).gsettings as Domain },
-  { name: 'systemd', file: 'systemd-services.json', load: async () => (await import('./domains/systemd.js')).systemd as Domain },
+  {
+    name: 'systemd',
+    file: 'systemd-services.json',
+    captureOptIns: [{ flag: 'include-masked', help: 'also add units masked in /etc or /run that systemd-services.json does not list yet', held: 'units masked outside the manifest' }],
+    load: async () => (await import('./domains/systemd.js')).systemd as Domain,
+  },
   { name: 'shims', file: 'host-shims.json', load: async () => (await import('./domains/shims.js')).shims as Domain },
   { name: 'host-binaries', file: 'host-binaries.json', load: async () => (await import('./domains/host-binaries.js')).hostBinaries as Domain },
   { name: 'appimages', file: 'appimage-apps.json', load: async () => (await import('./domains/appimages.js')).appimages as Domain },

@@ -3,7 +3,7 @@
 // again, and exit with what drift remains. Loaded only when one of them runs.
 import { ignoreFilesFor, runCheck, type CheckResult } from '../engine.js';
 import type { DriftItem, DriftKind, Environment, LoadedManifest } from '../domain.js';
-import { INCLUDE_MASKED } from '../domains/systemd.js';
+import { DOMAINS } from '../registry.js';
 import { journalFileFor } from '../journal.js';
 import { matcher } from '../ignore.js';
 import { colorStyle, exitCodeOf, itemLines, KIND_LIST, plainStyle } from '../report.js';
@@ -18,19 +18,19 @@ export interface ResolveOptions extends ManifestOptions {
   exclude?: string[];
   preferManifest?: boolean;
   preferSystem?: boolean;
-  /** bkt capture: also capture items a domain marks opt-in (systemd: masks the manifest does not list). */
-  includeMasked?: boolean;
+  /** bkt capture's opt-in flags (the registry's captureOptIns), by commander's camelCase name (`--include-masked`: includeMasked). */
+  [optIn: string]: unknown;
 }
 
-/** Items whose domain asks for an explicit opt-in before they are captured (`data.optIn`, also the option's name): the option, and what it holds back. */
-const OPT_INS: Record<string, { option: keyof ResolveOptions; held: string }> = {
-  [INCLUDE_MASKED]: { option: 'includeMasked', held: 'units masked outside the manifest' },
-};
+/** Every domain's capture opt-ins, by flag: an item marked with one (`data.optIn`) waits for its flag. */
+const OPT_INS = new Map(DOMAINS.flatMap((d) => d.captureOptIns ?? []).map((optIn) => [optIn.flag, optIn]));
+
+const attributeOf = (flag: string) => flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
 /** The opt-in an item waits for and was not given, or undefined when it is captured. */
 function heldFor(item: DriftItem, options: ResolveOptions): string | undefined {
   const optIn = item.data?.optIn;
-  return typeof optIn === 'string' && Object.hasOwn(OPT_INS, optIn) && !options[OPT_INS[optIn]!.option] ? optIn : undefined;
+  return typeof optIn === 'string' && OPT_INS.has(optIn) && options[attributeOf(optIn)] !== true ? optIn : undefined;
 }
 
 const out = (line: string) => writeOutput(`${line}\n`);
@@ -187,7 +187,7 @@ export async function resolveAll(domains: string[], options: ResolveOptions, act
     return optIn === undefined;
   });
   for (const [optIn, count] of held) {
-    out(`${count} item${count === 1 ? '' : 's'} not captured without --${optIn} (${OPT_INS[optIn]!.held}).`);
+    out(`${count} item${count === 1 ? '' : 's'} not captured without --${optIn} (${OPT_INS.get(optIn)!.held}).`);
   }
   const skipped = [...held.values()].reduce((sum, count) => sum + count, 0);
   return run(prepared, await stepsFor(prepared, action), skipped, options, domains);

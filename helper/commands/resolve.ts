@@ -2,9 +2,9 @@
 // work lives in resolve-run.ts and undo.ts, loaded when one of them runs, so
 // that `bkt drift check` starts without it.
 import type { Command } from 'commander';
-import { INCLUDE_MASKED } from '../domains/systemd.js';
+import { DOMAINS } from '../registry.js';
 import { writeOutput } from '../output.js';
-import { addManifestOptions, environmentFor, manifestFileOf, type ManifestOptions } from './options.js';
+import { addManifestOptions, environmentFor, type ManifestOptions } from './options.js';
 import type { ResolveOptions } from './resolve-run.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -18,14 +18,14 @@ function addResolveOptions(command: Command): Command {
 }
 
 export function registerResolveCommands(program: Command, drift: Command): void {
-  addResolveOptions(
+  const capture = addResolveOptions(
     program
       .command('capture')
       .description('write the live state of drifted items into the manifests (keep the system as it is)')
       .argument('[domain...]', 'only these domains'),
-  )
-    .option(`--${INCLUDE_MASKED}`, `also add units masked in /etc or /run that ${manifestFileOf('systemd')} does not list yet`)
-    .action(async (domains: string[], options: ResolveOptions) => {
+  );
+  for (const optIn of DOMAINS.flatMap((d) => d.captureOptIns ?? [])) capture.option(`--${optIn.flag}`, optIn.help);
+  capture.action(async (domains: string[], options: ResolveOptions) => {
       const { resolveAll } = await import('./resolve-run.js');
       process.exitCode = await resolveAll(domains, options, 'capture');
     });

@@ -4,11 +4,11 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { ManifestEdit } from '../domain.js';
-import { SystemdManifest, SYSTEMD_MANIFEST_FILE, type DeclaredState } from '../domains/systemd.js';
+import type { DeclaredState } from '../domains/systemd.js';
 import { parseManifest } from '../manifest.js';
 import { parseUnitArgument } from '../systemd/unit-name.js';
 import { writeOutput } from '../output.js';
-import { addManifestsOption, resolveManifestsDir, UsageError } from './options.js';
+import { addManifestsOption, manifestFileOf, resolveManifestsDir, UsageError } from './options.js';
 
 /** What a new systemd-services.json starts as, in the layout of the original bkt's manifests. */
 export const NEW_MANIFEST = '{\n  "$schema": "../schemas/systemd-services.schema.json",\n  "services": {}\n}\n';
@@ -68,7 +68,7 @@ const DESCRIPTIONS: Record<DeclareVerb, string> = {
 export function registerSystemdCommands(program: Command): void {
   const systemd = program
     .command('systemd')
-    .description(`declare unit states in ${SYSTEMD_MANIFEST_FILE}; bkt sync systemd applies them`)
+    .description(`declare unit states in ${manifestFileOf('systemd')}; bkt sync systemd applies them`)
     .exitOverride();
   for (const verb of ['enable', 'disable', 'mask', 'unmask'] as const) {
     addManifestsOption(systemd.command(verb).description(DESCRIPTIONS[verb]).argument('<unit...>', 'unit names; a name without a suffix gets .service'))
@@ -76,9 +76,10 @@ export function registerSystemdCommands(program: Command): void {
       .action(async (args: string[], options: { manifests?: string }) => {
         const units = unitArguments(args);
         const dir = await resolveManifestsDir(options);
-        const file = join(dir, SYSTEMD_MANIFEST_FILE);
+        const file = join(dir, manifestFileOf('systemd'));
         let lines: string[] = [];
-        const { applyEdits } = await import('../manifest-writer.js');
+        // Loaded here, not with the command line: a check loads only the domains it checks.
+        const [{ applyEdits }, { SystemdManifest }] = await Promise.all([import('../manifest-writer.js'), import('../domains/systemd.js')]);
         const result = await applyEdits(
           file,
           (text) => {

@@ -5,7 +5,7 @@
 // offline tree.
 import { posix } from 'node:path';
 import * as z from 'zod/mini';
-import { DomainError, DomainUnavailable, type Domain, type DriftItem, type Environment, type Operation } from '../domain.js';
+import { byCodeUnits, DomainError, DomainUnavailable, driftItem, type Domain, type DriftItem, type Environment, type Operation } from '../domain.js';
 import { inRoot } from '../environment.js';
 import type { SystemdClient } from '../systemd/client.js';
 import { isValidUnitName, parseUnitArgument } from '../systemd/unit-name.js';
@@ -69,13 +69,8 @@ export function declaredStateOf(state: UnitStatus['state']): DeclaredState | und
   return (Object.keys(SATISFIES) as DeclaredState[]).find((declared) => SATISFIES[declared].has(state));
 }
 
-/** Items that `bkt capture` records only when asked (`--include-masked`): masks the manifest does not list. */
+/** Items that `bkt capture` records only when asked: masks the manifest does not list (the registry's opt-in flag). */
 export const INCLUDE_MASKED = 'include-masked';
-
-/** Whether `bkt capture systemd` records this item; masks the manifest does not list need --include-masked. */
-export function capturedByDefault(item: DriftItem): boolean {
-  return item.data?.optIn !== INCLUDE_MASKED;
-}
 
 /** Reads the live states of `units` and of every unit masked in /etc or /run, from the files under `root` ('/' for the live system). */
 export function collectUnits(root: string, units: readonly string[]): SystemdLive {
@@ -120,27 +115,26 @@ export function compareUnits(services: Record<string, DeclaredState>, live: Syst
   const items: DriftItem[] = [];
   for (const [unit, declared] of Object.entries(services)) {
     const status = live.units[unit] ?? { state: 'not-found', masks: [] };
-    const base = { id: `systemd:${unit}`, domain: 'systemd', key: unit, expected: declared, data: { state: status.state, masks: status.masks } };
+    const base = { expected: declared, data: { state: status.state, masks: status.masks } };
     if (status.state === 'not-found') {
-      items.push({ ...base, kind: 'removal', detail: 'no such unit on this system' });
+      items.push(driftItem('systemd', unit, { ...base, kind: 'removal', detail: 'in manifest, no such unit on this system' }));
     } else if (!satisfies(declared, status.state)) {
       const detail = detailOf(status);
-      items.push({ ...base, kind: 'modification', actual: status.state, ...(detail ? { detail } : {}) });
+      items.push(driftItem('systemd', unit, { ...base, kind: 'modification', actual: status.state, ...(detail ? { detail } : {}) }));
     }
   }
   // Sorted, so that the report does not follow the order of a directory listing.
-  for (const [unit, status] of Object.entries(live.units).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [unit, status] of Object.entries(live.units).sort(([a], [b]) => byCodeUnits(a, b))) {
     if (unit in services || status.masks.length === 0 || !satisfies('masked', status.state)) continue;
     const where = status.masks.map((location) => (location === 'admin' ? PERSISTENT_CONFIG : RUNTIME_CONFIG)).join(' and ');
-    items.push({
-      id: `systemd:${unit}`,
-      domain: 'systemd',
-      key: unit,
-      kind: 'addition',
-      actual: status.state,
-      detail: `masked in ${where}, not in manifest`,
-      data: { state: status.state, masks: status.masks, optIn: INCLUDE_MASKED },
-    });
+    items.push(
+      driftItem('systemd', unit, {
+        kind: 'addition',
+        actual: status.state,
+        detail: `masked in ${where}, not in manifest`,
+        data: { state: status.state, masks: status.masks, optIn: INCLUDE_MASKED },
+      }),
+    );
   }
   return items;
 }

@@ -128,7 +128,7 @@ describe.skipIf(unavailable !== undefined)('systemd drift on a booted container'
     const dir = await manifest({ 'no-such.service': 'enabled', 'tuned.service': 'enabled' });
     await sh('systemctl mask tuned');
     const check = await bkt(['drift', 'check', 'systemd', '-m', dir]);
-    expect(check.stdout).toContain('  - no-such.service (no such unit on this system)\n');
+    expect(check.stdout).toContain('  - no-such.service (in manifest, no such unit on this system)\n');
 
     const sync = await bkt(['sync', 'systemd', '-m', dir]);
     expect(sync.exitCode).toBe(2);

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Domain } from '../../helper/domain.js';
 import { manifestSchemas } from '../../build/manifest-schemas.js';
 import { DOMAINS, loadAllDomains } from '../../helper/registry.js';
+import { INCLUDE_MASKED } from '../../helper/domains/systemd.js';
 
 const REPO = join(import.meta.dirname, '../..');
 const FIXTURES = join(REPO, '../shared/fixtures/bootc-manifests');
@@ -46,5 +47,9 @@ describe('the registry', () => {
     const domains = await loadAllDomains();
     expect(domains.map((d) => [d.name, d.file])).toEqual(DOMAINS.map((d) => [d.name, d.file]));
     expect(new Set(DOMAINS.map((d) => d.file)).size).toBe(DOMAINS.length);
+  });
+
+  it("gives bkt capture the systemd domain's opt-in flag, so that the command line needs no domain code", () => {
+    expect(DOMAINS.find((d) => d.name === 'systemd')?.captureOptIns?.map((o) => o.flag)).toEqual([INCLUDE_MASKED]);
   });
 });

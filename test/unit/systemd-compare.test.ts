@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DriftItem, LoadedManifest } from '../../helper/domain.js';
-import { capturedByDefault, changesFor, compareUnits, operationFor, systemd, SystemdManifest, type SystemdLive, type UnitStatus } from '../../helper/domains/systemd.js';
+import { changesFor, INCLUDE_MASKED, compareUnits, operationFor, systemd, SystemdManifest, type SystemdLive, type UnitStatus } from '../../helper/domains/systemd.js';
 import { declare, unitArguments } from '../../helper/commands/systemd.js';
 import { plain } from '../../helper/systemd/client.js';
 import { Variant } from '@jellybrick/dbus-next';
@@ -71,8 +71,8 @@ describe('systemd drift', () => {
   it('reports a unit that does not exist as such, never as enabled', () => {
     const items = compareUnits({ 'nope.service': 'enabled', 'gone.service': 'disabled' }, live({ 'nope.service': { state: 'not-found' } }));
     expect(items.map((i) => [i.kind, i.key, i.detail])).toEqual([
-      ['removal', 'nope.service', 'no such unit on this system'],
-      ['removal', 'gone.service', 'no such unit on this system'],
+      ['removal', 'nope.service', 'in manifest, no such unit on this system'],
+      ['removal', 'gone.service', 'in manifest, no such unit on this system'],
     ]);
   });
 
@@ -90,7 +90,8 @@ describe('systemd drift', () => {
       ['addition', 'b.service', 'masked', 'masked in /etc/systemd/system and /run/systemd/system, not in manifest'],
       ['addition', 'z.service', 'masked-runtime', 'masked in /run/systemd/system, not in manifest'],
     ]);
-    expect(items.map(capturedByDefault)).toEqual([false, false]);
+    // Held back by bkt capture until --include-masked, the flag the registry gives the systemd domain.
+    expect(items.map((i) => i.data?.optIn)).toEqual([INCLUDE_MASKED, INCLUDE_MASKED]);
   });
 
   it('compares an alias by the state of the unit it names, and says so', () => {
@@ -101,7 +102,7 @@ describe('systemd drift', () => {
   it('says why a bad unit file is bad', () => {
     const items = compareUnits({ 'x.service': 'enabled' }, live({ 'x.service': { state: 'bad', error: '/etc/systemd/system/x.service:1: invalid section header' } }));
     expect(items[0]).toMatchObject({ kind: 'modification', actual: 'bad', detail: '/etc/systemd/system/x.service:1: invalid section header' });
-    expect(capturedByDefault(items[0] as DriftItem)).toBe(true);
+    expect(items[0]?.data?.optIn).toBeUndefined();
   });
 });
 

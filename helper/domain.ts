@@ -44,7 +44,7 @@ export interface Environment {
   root: string;
   /** Process environment handed to child processes. */
   env: NodeJS.ProcessEnv;
-  /** Runs external programs (execa underneath). */
+  /** Runs external programs (node:child_process underneath, see run.ts). */
   run: Runner;
 }
 

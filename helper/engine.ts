@@ -2,7 +2,7 @@
 // compare, filter through the ignore rules, report. Domains come only from the
 // registry.
 import { lstatSync, readlinkSync, statSync } from 'node:fs';
-import { readFile } from './fs-async.js';
+import { notAFile, readFile } from './fs-async.js';
 import { dirname, join, resolve } from 'node:path';
 import { DomainUnavailable, type Domain, type DomainEntry, type DriftItem, type Environment, type LoadedManifest } from './domain.js';
 import { applyIgnoreRules, parseIgnoreFile, type IgnoreRule, type IgnoreProblem } from './ignore.js';
@@ -136,7 +136,7 @@ function regularFile(file: string): 'missing' | 'file' | { not: string } {
   }
   if (!info) return 'missing';
   if (info.isFile()) return 'file';
-  return { not: info.isDirectory() ? 'a directory' : 'a device, FIFO or socket' };
+  return { not: notAFile(info) };
 }
 
 /**

@@ -15,3 +15,6 @@ export const rename = promisify(renameCallback);
 export const rm = promisify(rmCallback);
 export const stat = promisify(statCallback);
 export const writeFile = promisify(writeFileCallback);
+
+/** What is there instead of a file, for messages: never read as one, since reading a FIFO would hang. */
+export const notAFile = (info: { isDirectory(): boolean }): string => (info.isDirectory() ? 'a directory' : 'a device, FIFO or socket');

@@ -5,7 +5,6 @@
 // default counts). Pure: text in, definitions out; the gsettings domain reads
 // the files.
 import { formatGVariant, gvariantEqual, parseGVariant, type GVariant } from './gvariant.js';
-import { parseKeyfile } from './keyfile.js';
 
 /** A key as its schema file declares it. */
 export interface RawKey {
@@ -39,9 +38,6 @@ export interface SchemaFile {
   enums: Record<string, string[]>;
   flags: Record<string, string[]>;
 }
-
-/** A GLib keyfile with its values as written (GVariant text): vendor overrides, `dconf dump`. */
-export const parseKeyFile = (text: string) => parseKeyfile(text, { unescape: false });
 
 /** A key ready to compare: its type, default (after overrides) and what values it accepts. */
 export interface KeyInfo {

@@ -73,17 +73,6 @@ export function toReportItem(item: DriftItem): ReportItem {
   return out;
 }
 
-/** Turns a report's items back into DriftItems (for resolve, which works from a report). */
-export function reportItems(report: DriftReport): DriftItem[] {
-  const items: DriftItem[] = [];
-  for (const [domain, section] of Object.entries(report.domains)) {
-    for (const kind of Object.keys(KIND_LIST) as DriftKind[]) {
-      for (const entry of section[KIND_LIST[kind]]) items.push({ ...entry, domain, kind });
-    }
-  }
-  return items;
-}
-
 export function exitCodeOf(report: DriftReport): 0 | 1 | 2 {
   if (report.summary.errors > 0 || report.ignore.errors.length > 0) return 2;
   return report.summary.total_drift > 0 ? 1 : 0;

@@ -1,8 +1,9 @@
 // GNOME Shell extensions: which are installed (a directory with a
 // metadata.json in the user's or the system's gnome-shell/extensions) and which
 // are enabled (the `enabled-extensions` and `disabled-extensions` keys of
-// org.gnome.shell). Read without a running shell and in a constant number of
-// processes: two `dconf read`s, whatever the number of extensions.
+// org.gnome.shell). Read without a running shell: from dconf's database files
+// in process, and at most one `gsettings get` per key that dconf holds no
+// value for (its default), whatever the number of extensions.
 //
 // Drift:
 // - removal: a declared extension that is not installed;

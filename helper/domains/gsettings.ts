@@ -21,14 +21,15 @@
 // or applied, and calling it drift would hide that the manifest is wrong (or
 // written for another machine) behind a change the user cannot make.
 import { existsSync, statSync } from 'node:fs';
-import { access, readdir, readFile } from '../fs-async.js';
+import { access, notAFile, readdir, readFile } from '../fs-async.js';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { readCache, stampOf, writeCache } from '../cache.js';
 import { commandOnPath } from '../command-path.js';
 import { DconfError, openDconf, type DconfValues } from '../dconf/database.js';
 import { byCodeUnits, DomainError, DomainUnavailable, driftItem, type Domain, type DriftItem, type Environment, type LoadedManifest } from '../domain.js';
-import { effectiveValue, inRange, parseKeyFile, rangeDescription, resolveKeys, type KeyInfo, type RawSchema, type SchemaFile } from '../gschema.js';
+import { effectiveValue, inRange, rangeDescription, resolveKeys, type KeyInfo, type RawSchema, type SchemaFile } from '../gschema.js';
+import { parseKeyfile } from '../keyfile.js';
 import { formatGVariant, gvariantEqual, GVariantParseError, parseGVariant, type GVariant } from '../gvariant.js';
 import { formatJsonPath, manifestProblem } from '../manifest.js';
 
@@ -292,7 +293,7 @@ class SchemaReader {
     let read = this.overrides.get(directory.path);
     if (!read) {
       const names = directory.names.filter((n) => n.endsWith('.gschema.override'));
-      read = Promise.all(names.map(async (n) => parseKeyFile(await readSchemaText(join(directory.path, n)))));
+      read = Promise.all(names.map(async (n) => parseKeyfile(await readSchemaText(join(directory.path, n)), { unescape: false })));
       this.overrides.set(directory.path, read);
     }
     return read;
@@ -308,6 +309,8 @@ function likelyFileNames(id: string): string[] {
 
 /** A schema source's text; empty when it is gone. A file that cannot be read is an error, never a schema not installed. */
 async function readSchemaText(path: string): Promise<string> {
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (info && !info.isFile()) throw new DomainError(`${path}: not a file (${notAFile(info)})`);
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
@@ -327,7 +330,7 @@ async function readSchemaFile(path: string): Promise<SchemaFile | undefined> {
   }
   if (!info) return undefined;
   // Never read: a FIFO would hang the check.
-  if (!info.isFile()) throw new DomainError(`${path}: not a file (${info.isDirectory() ? 'a directory' : 'a device, FIFO or socket'})`);
+  if (!info.isFile()) throw new DomainError(`${path}: not a file (${notAFile(info)})`);
   const stamp = stampOf(info);
   const cached = parsedFiles.get(path);
   if (stamp !== undefined && cached?.stamp === stamp) return cached.file;

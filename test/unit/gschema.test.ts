@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SchemaFileError, parseSchemaFile } from '../../helper/gschema-xml.js';
-import { effectiveValue, inRange, parseKeyFile, resolveKeys, type KeyInfo, type ResolveContext } from '../../helper/gschema.js';
+import { effectiveValue, inRange, resolveKeys, type KeyInfo, type ResolveContext } from '../../helper/gschema.js';
 import { formatGVariant, parseGVariant } from '../../helper/gvariant.js';
+import { parseKeyfile } from '../../helper/keyfile.js';
+
+/** Keyfiles as GSettings reads them: values as written (GVariant text). */
+const parseKeyFile = (text: string) => parseKeyfile(text, { unescape: false });
 
 const FILE = `<?xml version="1.0" encoding="UTF-8"?>
 <schemalist gettext-domain="example">
@@ -73,7 +77,7 @@ describe('parseSchemaFile', () => {
   });
 });
 
-describe('parseKeyFile', () => {
+describe('parseKeyfile without unescaping', () => {
   it('reads groups of raw values, as GLib keyfiles are written', () => {
     const file = parseKeyFile(
       [

@@ -10,7 +10,8 @@ export type Resolution =
   /** manifestText: the manifest when the system was changed to match it. */
   | { action: 'apply'; item: DriftItem; file: string; manifestText: string };
 
-export type JournalEntry = Resolution & { seq: number; at: string };
+/** `run`: the bkt command that made it (a time and a process id); undo reverts a run at a time. */
+export type JournalEntry = Resolution & { seq: number; at: string; run?: string };
 type UndoMark = { undo: number; at: string };
 
 /** The journal cannot be read or written: the user must fix the file (printed as is, exit 2). */
@@ -52,10 +53,13 @@ async function readLines(file: string): Promise<(JournalEntry | UndoMark)[]> {
     });
 }
 
-export async function recordResolution(file: string, resolution: Resolution, now = new Date()): Promise<JournalEntry> {
+/** An id for the resolutions of one bkt command. */
+export const newRun = (now = new Date()): string => `${now.toISOString()} ${process.pid}`;
+
+export async function recordResolution(file: string, resolution: Resolution, run: string, now = new Date()): Promise<JournalEntry> {
   const lines = await readLines(file);
   const seq = lines.reduce((max, line) => Math.max(max, 'seq' in line ? line.seq : 0), 0) + 1;
-  const entry: JournalEntry = { ...resolution, seq, at: now.toISOString() };
+  const entry: JournalEntry = { ...resolution, seq, at: now.toISOString(), run };
   await onJournal(file, 'write', async () => {
     await mkdir(dirname(file), { recursive: true });
     await appendFile(file, `${JSON.stringify(entry)}\n`);
@@ -63,15 +67,18 @@ export async function recordResolution(file: string, resolution: Resolution, now
   return entry;
 }
 
-/** The newest resolution that has not been undone yet. */
-export async function lastResolution(file: string): Promise<JournalEntry | undefined> {
+/**
+ * The resolutions of the newest run (one bkt command) that are not undone yet,
+ * newest first. An entry without a run (journals of earlier versions) is a run
+ * of its own.
+ */
+export async function lastRun(file: string): Promise<JournalEntry[]> {
   const lines = await readLines(file);
   const undone = new Set(lines.flatMap((line) => ('undo' in line ? [line.undo] : [])));
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!;
-    if ('seq' in line && !undone.has(line.seq)) return line;
-  }
-  return undefined;
+  const open = lines.filter((line): line is JournalEntry => 'seq' in line && !undone.has(line.seq)).reverse();
+  const newest = open[0];
+  if (!newest) return [];
+  return newest.run === undefined ? [newest] : open.filter((entry) => entry.run === newest.run);
 }
 
 export async function markUndone(file: string, seq: number, now = new Date()): Promise<void> {

@@ -82,6 +82,8 @@ export interface ExecuteOptions {
   confirm(question: string): Promise<boolean>;
   log(line: string): void;
   journalFile: string;
+  /** The journal's id for this command's resolutions (newRun): bkt drift undo reverts them together. */
+  run: string;
 }
 
 export interface Execution {
@@ -120,7 +122,7 @@ async function executeStep(step: Step, options: ExecuteOptions, ran: Set<Domain>
       // Edits are computed inside the writer's lock from the file as it is then,
       // so earlier captures (or another writer) cannot leave an index stale.
       const result = await applyEdits(step.manifestPath, (text) => domain.capture(item, parseManifest(step.manifestPath, text, domain.schema)));
-      await recordResolution(options.journalFile, { action: 'capture', item, file: step.manifestPath, before: result.before, after: result.after });
+      await recordResolution(options.journalFile, { action: 'capture', item, file: step.manifestPath, before: result.before, after: result.after }, options.run);
       options.log(`✓ Captured ${item.id} into ${basename(step.manifestPath)}`);
       return 'done';
     }
@@ -128,7 +130,7 @@ async function executeStep(step: Step, options: ExecuteOptions, ran: Set<Domain>
       const rule = ruleFor(item);
       const result = await appendLine(step.ignoreFile!, rule);
       // A rule the user already had is not ours to take back on undo.
-      if (result.changed) await recordResolution(options.journalFile, { action: 'ignore', item, file: step.ignoreFile!, rule });
+      if (result.changed) await recordResolution(options.journalFile, { action: 'ignore', item, file: step.ignoreFile!, rule }, options.run);
       options.log(`✓ Ignored ${item.id} (${step.ignoreFile})`);
       return 'done';
     }
@@ -148,7 +150,7 @@ async function executeStep(step: Step, options: ExecuteOptions, ran: Set<Domain>
       await op.run(options.env);
       options.log(`✓ ${op.verb} ${op.target}`);
     }
-    await recordResolution(options.journalFile, { action: 'apply', item, file: step.manifestPath, manifestText: step.manifestText });
+    await recordResolution(options.journalFile, { action: 'apply', item, file: step.manifestPath, manifestText: step.manifestText }, options.run);
     return 'done';
   } catch (error) {
     if (error instanceof Interrupted) throw error;

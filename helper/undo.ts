@@ -1,11 +1,12 @@
-// `bkt drift undo`: reverts the newest resolution in the journal.
+// `bkt drift undo`: reverts the resolutions of the last bkt command in the
+// journal (a capture, sync or resolve run), newest first.
 //  - capture: the manifest goes back to its previous text, if nobody changed it since;
 //  - ignore: the rule line comes out of the ignore file;
 //  - apply: the system goes back to the state it had, by applying the inverse
 //    item against the manifest as it would read with that state captured.
 import { readFile } from './fs-async.js';
 import type { DriftItem, Environment } from './domain.js';
-import { journalFileFor, lastResolution, markUndone } from './journal.js';
+import { journalFileFor, lastRun, markUndone, type JournalEntry } from './journal.js';
 import { parseManifest } from './manifest.js';
 import { editText, removeLine, replaceText } from './manifest-writer.js';
 import { domainOf } from './resolve.js';
@@ -21,13 +22,26 @@ export function invertItem(item: DriftItem): DriftItem {
   return inverted;
 }
 
+/** Reverts what the last bkt command resolved, newest first; stops at the first resolution it cannot revert. */
 export async function undoLast(env: Environment, log: (line: string) => void): Promise<number> {
   const journal = journalFileFor(env);
-  const entry = await lastResolution(journal);
-  if (!entry) {
+  const entries = await lastRun(journal);
+  if (entries.length === 0) {
     log('Nothing to undo.');
     return 0;
   }
+  for (const [index, entry] of entries.entries()) {
+    if ((await undoOne(entry, env, log)) !== 0) {
+      if (index > 0) log(`${index} of the ${entries.length} resolutions of that command were undone; the rest stay (run bkt drift undo again once the cause is fixed).`);
+      return 2;
+    }
+    await markUndone(journal, entry.seq);
+  }
+  if (entries.length > 1) log(`Undid the ${entries.length} resolutions of the last command.`);
+  return 0;
+}
+
+async function undoOne(entry: JournalEntry, env: Environment, log: (line: string) => void): Promise<0 | 2> {
   const { item } = entry;
   try {
     if (entry.action === 'capture') {
@@ -66,6 +80,5 @@ export async function undoLast(env: Environment, log: (line: string) => void): P
     log(`✗ Undo of ${item.id} failed: ${(error as Error).message}`);
     return 2;
   }
-  await markUndone(journal, entry.seq);
   return 0;
 }

@@ -4,7 +4,7 @@
 import { ignoreFilesFor, runCheck, type CheckResult } from '../engine.js';
 import type { DriftItem, DriftKind, Environment, LoadedManifest } from '../domain.js';
 import { DOMAINS } from '../registry.js';
-import { journalFileFor } from '../journal.js';
+import { journalFileFor, newRun } from '../journal.js';
 import { matcher } from '../ignore.js';
 import { colorStyle, exitCodeOf, itemLines, KIND_LIST, plainStyle } from '../report.js';
 import { describeStep, executeSteps, formatSummary, Interrupted, planStep, summarize, type Action, type Step } from '../resolve.js';
@@ -108,10 +108,11 @@ async function run(prepared: Prepared, steps: Step[], skipped: number, options: 
     confirm: confirmer(options),
     log: out,
     journalFile: journalFileFor(prepared.environment),
+    run: newRun(),
   });
   if (interrupted) {
     const done = outcomes.filter((outcome) => outcome === 'done').length;
-    return endInterrupted(`nothing more was changed${done ? ` (${done} item${done === 1 ? '' : 's'} resolved before: bkt drift undo reverts the newest)` : ''}`);
+    return endInterrupted(`nothing more was changed${done ? ` (${done} item${done === 1 ? '' : 's'} resolved before: bkt drift undo reverts ${done === 1 ? 'it' : 'them'})` : ''}`);
   }
   const summary = summarize(steps, outcomes);
   summary.skipped += skipped;

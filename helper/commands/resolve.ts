@@ -53,7 +53,7 @@ export function registerResolveCommands(program: Command, drift: Command): void 
       process.exitCode = await resolveCommand(domains, options);
     });
 
-  addManifestOptions(drift.command('undo').description('revert the last resolution (capture, apply or ignore)')).action(async (options: ManifestOptions) => {
+  addManifestOptions(drift.command('undo').description('revert what the last capture, sync or resolve changed (newest first); again to go further back')).action(async (options: ManifestOptions) => {
     const { undoLast } = await import('../undo.js');
     const environment = await environmentFor(options);
     process.exitCode = await undoLast(environment, (line) => writeOutput(`${line}\n`));

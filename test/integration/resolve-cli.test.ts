@@ -218,7 +218,7 @@ describe('Ctrl-C in bkt drift resolve', () => {
     await terminal.type('\x03');
     expect(await terminal.exitCode()).toBe(130);
     expect(terminal.screen).toContain('✓ Captured shims:cargo into host-shims.json');
-    expect(terminal.screen).toContain('bkt: interrupted; nothing more was changed (1 item resolved before: bkt drift undo reverts the newest)');
+    expect(terminal.screen).toContain('bkt: interrupted; nothing more was changed (1 item resolved before: bkt drift undo reverts it)');
     expect(terminal.screen).not.toMatch(/^\s+at /m);
     expect(await readdir(shimsDir)).toContain('zed');
     expect(await readdir(shimsDir)).not.toContain('ujust');
@@ -249,6 +249,24 @@ describe('bkt drift undo', () => {
     expect(second.stdout).toContain(`✓ Restored ${manifestFile} as it was before capturing shims:docker`);
     expect(await readFile(manifestFile, 'utf8')).toBe(original);
 
+    expect((await bkt(['drift', 'undo'], home.env)).stdout).toContain('Nothing to undo.');
+  });
+
+  it('reverts everything the last command resolved at once, newest first', async () => {
+    const capture = await bkt(['capture', '--manifests', manifests], home.env);
+    expect(capture.exitCode).toBe(0);
+    expect(await readFile(manifestFile, 'utf8')).not.toBe(original);
+
+    const undo = await bkt(['drift', 'undo'], home.env);
+    expect(undo.exitCode).toBe(0);
+    const restored = undo.stdout.split('\n').filter((line) => line.startsWith('✓ Restored'));
+    expect(restored).toEqual([
+      `✓ Restored ${manifestFile} as it was before capturing shims:docker`,
+      `✓ Restored ${manifestFile} as it was before capturing shims:ujust`,
+      `✓ Restored ${manifestFile} as it was before capturing shims:cargo`,
+    ]);
+    expect(undo.stdout).toContain('Undid the 3 resolutions of the last command.');
+    expect(await readFile(manifestFile, 'utf8')).toBe(original);
     expect((await bkt(['drift', 'undo'], home.env)).stdout).toContain('Nothing to undo.');
   });
 

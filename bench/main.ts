@@ -13,7 +13,8 @@ import { formatHuman, formatJson, judge, type BenchResult, type DomainResult } f
 import { ISSUE_SIZE, plantedDrift } from './synthetic.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-const BKT = join(REPO, 'bin', 'bkt.cjs');
+/** The command npm installs, as a user runs it (it starts Node with bin/bkt.cjs). */
+const BKT = join(REPO, 'bin', 'bkt');
 
 interface Options {
   json: boolean;
@@ -56,9 +57,9 @@ async function checkOnce(
   domains: readonly string[] = [],
   env: NodeJS.ProcessEnv = desktop.env,
 ): Promise<{ ms: number; report: DriftReport }> {
-  const args = [BKT, 'drift', 'check', ...domains, '--json', '--manifests', manifestsDir, '--root', desktop.root];
-  const run = await timeProcess(process.execPath, args, env, desktop.dir);
-  const command = `bkt ${args.slice(1).join(' ')}`;
+  const args = ['drift', 'check', ...domains, '--json', '--manifests', manifestsDir, '--root', desktop.root];
+  const run = await timeProcess(BKT, args, env, desktop.dir);
+  const command = `bkt ${args.join(' ')}`;
   if (run.exitCode === null || run.exitCode > 2) throw new CheckCrashed(`${command} crashed (${run.signal ?? `exit ${run.exitCode}`}):\n${run.stderr.trim()}`);
   let report: DriftReport;
   try {
@@ -72,7 +73,7 @@ async function checkOnce(
 
 /** `bkt drift check --json` on a directory with no manifest: Node start and loading bkt, no domain; it exits 2 saying so. */
 async function bareStart(desktop: Desktop, empty: string): Promise<{ ms: number }> {
-  const run = await timeProcess(process.execPath, [BKT, 'drift', 'check', '--json', '--manifests', empty], desktop.env, desktop.dir);
+  const run = await timeProcess(BKT, ['drift', 'check', '--json', '--manifests', empty], desktop.env, desktop.dir);
   if (run.exitCode !== 2 || !run.stderr.includes('no manifests in')) {
     throw new CheckCrashed(`bkt drift check --manifests ${empty}: expected exit 2 and "no manifests in", got ${run.signal ?? `exit ${run.exitCode}`}:\n${run.stderr.trim()}`);
   }

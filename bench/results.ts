@@ -50,7 +50,8 @@ export interface BenchResult {
   /**
    * Node start and the check again, with the NODE_EXTRA_CA_CERTS of the shell
    * that ran the bench (null when it has none). The desktop leaves it out, as a
-   * desktop session does; Node 20 parses that file before bkt's code runs.
+   * desktop session does. Node 20 parses that file as it starts, before any
+   * script runs; bin/bkt starts Node without it.
    */
   with_extra_ca_certs: { file: string; node_start_ms: number; check_ms: number } | null;
   per_item_ms: number;
@@ -106,7 +107,7 @@ export function formatHuman(result: BenchResult): string {
   const ca = result.with_extra_ca_certs;
   if (ca) {
     lines.push(
-      `with this shell's NODE_EXTRA_CA_CERTS=${ca.file}, which a desktop session does not set: node start ${r1(ca.node_start_ms)} ms, check ${r1(ca.check_ms)} ms (Node parses that file as it starts, before bkt runs)`,
+      `with this shell's NODE_EXTRA_CA_CERTS=${ca.file}, which a desktop session does not set: check ${r1(ca.check_ms)} ms (bin/bkt starts Node without it; node -e '' with it: ${r1(ca.node_start_ms)} ms)`,
     );
   }
   const c = result.container;

@@ -7,6 +7,12 @@
 // that a check does not spend its first 20-40 ms parsing and compiling.
 // (v8-compile-cache creates its cache before the code runs, which leaves out
 // every function compiled lazily during the run: most of them.)
+// Started by bin/bkt without NODE_EXTRA_CA_CERTS (see there): the programs bkt runs get it back.
+if (process.env.BKT_NODE_EXTRA_CA_CERTS !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = process.env.BKT_NODE_EXTRA_CA_CERTS;
+  delete process.env.BKT_NODE_EXTRA_CA_CERTS;
+}
+
 const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { Module } = require('node:module');
 const { homedir } = require('node:os');

@@ -68,7 +68,7 @@ describe('the bench output', () => {
   it("prints the check with the shell's NODE_EXTRA_CA_CERTS apart, and judges the desktop's check", () => {
     const text = formatHuman(result(110, okDomains, { file: '/etc/ssl/certs/ca-certificates.crt', node_start_ms: 125, check_ms: 190 }));
     expect(text).toContain(
-      "with this shell's NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt, which a desktop session does not set: node start 125 ms, check 190 ms",
+      "with this shell's NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt, which a desktop session does not set: check 190 ms (bin/bkt starts Node without it; node -e '' with it: 125 ms)",
     );
     expect(text).toContain('bar met');
     expect(formatHuman(result(110))).not.toContain('NODE_EXTRA_CA_CERTS');

@@ -33,9 +33,15 @@ try {
 
 const cacheDir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'bkt');
 const cacheFile = join(cacheDir, `code-${stamp}.v8`);
+// The file starts with how many domains the run that wrote it loaded (4 bytes,
+// little-endian), then V8's data.
+const HEADER = 4;
 let cachedData;
+let writerDomains = 0;
 try {
-  cachedData = readFileSync(cacheFile);
+  const file = readFileSync(cacheFile);
+  writerDomains = file.readUInt32LE(0);
+  cachedData = file.subarray(HEADER);
 } catch {
   cachedData = undefined;
 }
@@ -55,7 +61,10 @@ const bundled = { exports: {} };
 script.runInThisContext().call(bundled.exports, bundled.exports, bundleRequire, bundled, bundle, dirname(bundle));
 bundled.exports.main(process.argv).then((code) => {
   process.exitCode = code;
-  if (cachedData === undefined || script.cachedDataRejected) writeCache();
+  // The cache holds the code its writer ran: after `bkt --help` wrote it, every
+  // check would compile the domains' code again, so a run that loaded more
+  // domains than the writer writes it anew.
+  if (cachedData === undefined || script.cachedDataRejected || bundled.exports.domainsLoaded() > writerDomains) writeCache();
 });
 
 function writeCache() {
@@ -64,7 +73,9 @@ function writeCache() {
   try {
     mkdirSync(cacheDir, { recursive: true });
     const temporary = `${cacheFile}.${process.pid}`;
-    writeFileSync(temporary, script.createCachedData());
+    const header = Buffer.alloc(HEADER);
+    header.writeUInt32LE(bundled.exports.domainsLoaded());
+    writeFileSync(temporary, Buffer.concat([header, script.createCachedData()]));
     renameSync(temporary, cacheFile);
     // Caches of earlier builds or Node versions are of no more use.
     for (const name of readdirSync(cacheDir)) {

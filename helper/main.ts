@@ -7,3 +7,4 @@
 import 'zod/compile';
 
 export { main } from './cli.js';
+export { domainsLoaded } from './registry.js';

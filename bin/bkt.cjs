@@ -33,14 +33,14 @@ try {
 
 const cacheDir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'bkt');
 const cacheFile = join(cacheDir, `code-${stamp}.v8`);
-// The file starts with how many domains the run that wrote it loaded (4 bytes,
-// little-endian), then V8's data.
+// The file starts with the domains whose code is in it (4 bytes, little-endian,
+// a bit per registry line: domainsLoaded), then V8's data.
 const HEADER = 4;
 let cachedData;
-let writerDomains = 0;
+let cachedDomains = 0;
 try {
   const file = readFileSync(cacheFile);
-  writerDomains = file.readUInt32LE(0);
+  cachedDomains = file.readUInt32LE(0);
   cachedData = file.subarray(HEADER);
 } catch {
   cachedData = undefined;
@@ -61,20 +61,23 @@ const bundled = { exports: {} };
 script.runInThisContext().call(bundled.exports, bundled.exports, bundleRequire, bundled, bundle, dirname(bundle));
 bundled.exports.main(process.argv).then((code) => {
   process.exitCode = code;
-  // The cache holds the code its writer ran: after `bkt --help` wrote it, every
-  // check would compile the domains' code again, so a run that loaded more
-  // domains than the writer writes it anew.
-  if (cachedData === undefined || script.cachedDataRejected || bundled.exports.domainsLoaded() > writerDomains) writeCache();
+  // The cache holds the code its writers ran: after `bkt --help` wrote it,
+  // every check would compile the domains' code again, so a run that loaded a
+  // domain the cache lacks writes it anew (what it read, plus what it compiled).
+  const fresh = cachedData === undefined || script.cachedDataRejected;
+  const domains = bundled.exports.domainsLoaded();
+  if (fresh) writeCache(domains);
+  else if ((domains & ~cachedDomains) !== 0) writeCache(domains | cachedDomains);
 });
 
-function writeCache() {
+function writeCache(domains) {
   // After the run, so that the functions it compiled are in the cache; a cache
   // that cannot be written only costs the next run its compile.
   try {
     mkdirSync(cacheDir, { recursive: true });
     const temporary = `${cacheFile}.${process.pid}`;
     const header = Buffer.alloc(HEADER);
-    header.writeUInt32LE(bundled.exports.domainsLoaded());
+    header.writeUInt32LE(domains >>> 0);
     writeFileSync(temporary, Buffer.concat([header, script.createCachedData()]));
     renameSync(temporary, cacheFile);
     // Caches of earlier builds or Node versions are of no more use.

@@ -28,6 +28,14 @@ async function onJournal<T>(file: string, what: 'read' | 'write', operation: () 
   }
 }
 
+/** Makes sure the journal can be written, before anything is changed that it must record. */
+export async function openJournal(file: string): Promise<void> {
+  await onJournal(file, 'write', async () => {
+    await mkdir(dirname(file), { recursive: true });
+    await appendFile(file, '');
+  });
+}
+
 export function journalFileFor(env: Environment): string {
   const state = env.env.XDG_STATE_HOME || join(env.home, '.local/state');
   return join(state, 'bkt', 'journal.jsonl');

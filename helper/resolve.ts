@@ -6,7 +6,7 @@ import { loadDomain } from './registry.js';
 import { ruleFor } from './ignore.js';
 import { parseManifest } from './manifest.js';
 import { appendLine, applyEdits } from './manifest-writer.js';
-import { recordResolution } from './journal.js';
+import { JournalError, openJournal, recordResolution } from './journal.js';
 
 export type Action = 'capture' | 'apply' | 'ignore';
 
@@ -101,13 +101,18 @@ export interface Execution {
  * a unit unmasked before its enable failed still needs systemd's reload.
  */
 export async function executeSteps(steps: readonly Step[], options: ExecuteOptions): Promise<Execution> {
+  // A change the journal cannot record could not be undone: nothing runs then.
+  if (steps.length) await openJournal(options.journalFile);
   const ran = new Set<Domain>();
   const outcomes: StepOutcome[] = [];
   let interrupted = false;
   try {
     for (const step of steps) outcomes.push(await executeStep(step, options, ran));
   } catch (error) {
-    if (!(error instanceof Interrupted)) throw error;
+    if (!(error instanceof Interrupted)) {
+      await finishDomains(ran, options);
+      throw error;
+    }
     interrupted = true;
   }
   return { outcomes, interrupted, finished: await finishDomains(ran, options) };
@@ -153,6 +158,8 @@ async function executeStep(step: Step, options: ExecuteOptions, ran: Set<Domain>
     await recordResolution(options.journalFile, { action: 'apply', item, file: step.manifestPath, manifestText: step.manifestText }, options.run);
     return 'done';
   } catch (error) {
+    // The journal failing after a change stops the run: what was changed is said, and nothing more is.
+    if (error instanceof JournalError) throw new JournalError(`${error.message}; ${item.id} was resolved but cannot be undone, and nothing after it was done`);
     if (error instanceof Interrupted) throw error;
     options.log(`✗ ${step.action === 'apply' ? 'Apply' : step.action === 'capture' ? 'Capture' : 'Ignore'} ${item.id} failed: ${(error as Error).message}`);
     return 'failed';

@@ -5,7 +5,7 @@
 //  - apply: the system goes back to the state it had, by applying the inverse
 //    item against the manifest as it would read with that state captured.
 import { readFile } from './fs-async.js';
-import type { DriftItem, Environment } from './domain.js';
+import type { Domain, DriftItem, Environment } from './domain.js';
 import { journalFileFor, lastRun, markUndone, type JournalEntry } from './journal.js';
 import { parseManifest } from './manifest.js';
 import { editText, removeLine, replaceText } from './manifest-writer.js';
@@ -30,18 +30,30 @@ export async function undoLast(env: Environment, log: (line: string) => void): P
     log('Nothing to undo.');
     return 0;
   }
+  // Domains whose operations ran get their finishing call once, at the end (systemd reloads once).
+  const ran = new Set<Domain>();
+  let code: 0 | 2 = 0;
   for (const [index, entry] of entries.entries()) {
-    if ((await undoOne(entry, env, log)) !== 0) {
+    if ((await undoOne(entry, env, log, ran)) !== 0) {
       if (index > 0) log(`${index} of the ${entries.length} resolutions of that command were undone; the rest stay (run bkt drift undo again once the cause is fixed).`);
-      return 2;
+      code = 2;
+      break;
     }
     await markUndone(journal, entry.seq);
   }
-  if (entries.length > 1) log(`Undid the ${entries.length} resolutions of the last command.`);
-  return 0;
+  for (const domain of ran) {
+    try {
+      await domain.finishApply?.(env);
+    } catch (error) {
+      log(`✗ ${domain.title}: ${(error as Error).message}`);
+      code = 2;
+    }
+  }
+  if (code === 0 && entries.length > 1) log(`Undid the ${entries.length} resolutions of the last command.`);
+  return code;
 }
 
-async function undoOne(entry: JournalEntry, env: Environment, log: (line: string) => void): Promise<0 | 2> {
+async function undoOne(entry: JournalEntry, env: Environment, log: (line: string) => void, ran: Set<Domain>): Promise<0 | 2> {
   const { item } = entry;
   try {
     if (entry.action === 'capture') {
@@ -64,17 +76,12 @@ async function undoOne(entry: JournalEntry, env: Environment, log: (line: string
         log(`✗ Cannot undo ${item.id}: ${result.unsupported}`);
         return 2;
       }
-      try {
-        for (const op of result) {
-          await op.run(env);
-          log(`✓ ${op.verb} ${op.target}`);
-        }
-      } catch (error) {
-        // What ran before the failed operation still needs the domain's finishing call (systemd's reload).
-        await domain.finishApply?.(env).catch((finish: unknown) => log(`✗ ${domain.title}: ${(finish as Error).message}`));
-        throw error;
+      for (const op of result) {
+        // Before it runs: a failed operation may have changed something, which the finishing call must see.
+        ran.add(domain);
+        await op.run(env);
+        log(`✓ ${op.verb} ${op.target}`);
       }
-      await domain.finishApply?.(env);
     }
   } catch (error) {
     log(`✗ Undo of ${item.id} failed: ${(error as Error).message}`);

@@ -27,10 +27,10 @@ const OPT_INS = new Map(DOMAINS.flatMap((d) => d.captureOptIns ?? []).map((optIn
 
 const attributeOf = (flag: string) => flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
-/** The opt-in an item waits for and was not given, or undefined when it is captured. */
+/** The opt-in an item waits for and was not given (one no registry line declares is never given), or undefined when it is captured. */
 function heldFor(item: DriftItem, options: ResolveOptions): string | undefined {
   const optIn = item.data?.optIn;
-  return typeof optIn === 'string' && OPT_INS.has(optIn) && options[attributeOf(optIn)] !== true ? optIn : undefined;
+  return typeof optIn === 'string' && !(OPT_INS.has(optIn) && options[attributeOf(optIn)] === true) ? optIn : undefined;
 }
 
 const out = (line: string) => writeOutput(`${line}\n`);
@@ -112,7 +112,7 @@ async function run(prepared: Prepared, steps: Step[], skipped: number, options: 
   });
   if (interrupted) {
     const done = outcomes.filter((outcome) => outcome === 'done').length;
-    return endInterrupted(`nothing more was changed${done ? ` (${done} item${done === 1 ? '' : 's'} resolved before: bkt drift undo reverts ${done === 1 ? 'it' : 'them'})` : ''}`);
+    return endInterrupted(`nothing more was changed${done ? ` (${done} item${done === 1 ? '' : 's'} resolved before: bkt drift undo reverts what ${done === 1 ? 'it' : 'they'} changed)` : ''}`);
   }
   const summary = summarize(steps, outcomes);
   summary.skipped += skipped;
@@ -188,7 +188,7 @@ export async function resolveAll(domains: string[], options: ResolveOptions, act
     return optIn === undefined;
   });
   for (const [optIn, count] of held) {
-    out(`${count} item${count === 1 ? '' : 's'} not captured without --${optIn} (${OPT_INS.get(optIn)!.held}).`);
+    out(`${count} item${count === 1 ? '' : 's'} not captured without --${optIn} (${OPT_INS.get(optIn)?.held ?? 'an option this bkt does not have'}).`);
   }
   const skipped = [...held.values()].reduce((sum, count) => sum + count, 0);
   return run(prepared, await stepsFor(prepared, action), skipped, options, domains);

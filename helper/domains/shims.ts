@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from '../fs-asy
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { commandOnPath } from '../command-path.js';
-import { DomainError, DomainUnavailable, driftItem, type Domain, type DriftItem, type Environment } from '../domain.js';
+import { byCodeUnits, DomainError, DomainUnavailable, driftItem, type Domain, type DriftItem, type Environment } from '../domain.js';
 
 const Shim = z.looseObject({
   name: z.string().check(z.regex(/^[^/\0]+$/, 'a shim name is a file name (no /)')),
@@ -42,7 +42,7 @@ export function shimScript(host: string): string {
 }
 
 /** What a directory entry is when it is no script: only a file is read (reading a FIFO would hang the check). */
-function notAFile(entry: Dirent | Stats): string | undefined {
+function notAScript(entry: Dirent | Stats): string | undefined {
   if (entry.isFile()) return undefined;
   if (entry.isDirectory()) return 'a directory, not a shim script';
   return `${entry.isFIFO() ? 'a FIFO' : entry.isSocket() ? 'a socket' : 'a device'}, not a shim script`;
@@ -63,7 +63,7 @@ async function readShim(path: string, entry: Dirent): Promise<LiveShim | undefin
       throw unreadable(path, error);
     }
   }
-  const not = notAFile(kind);
+  const not = notAScript(kind);
   if (not !== undefined) return { not };
   let script: string;
   try {
@@ -122,7 +122,8 @@ export const shims: Domain<ShimsManifest, LiveShims> = {
         items.push(driftItem('shims', shim.name, { kind: 'modification', expected: host, actual: 'not' in found ? found.not : found.host }));
       }
     }
-    for (const [name, found] of live) {
+    // In name order: the directory is read concurrently, so the map's order is the reads' order.
+    for (const [name, found] of [...live].sort(([a], [b]) => byCodeUnits(a, b))) {
       if (declared.has(name) || 'not' in found) continue;
       items.push(driftItem('shims', name, { kind: 'addition', actual: found.host, detail: `runs ${found.host}, not in manifest`, data: { host: found.host } }));
     }

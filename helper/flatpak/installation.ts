@@ -63,7 +63,6 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** `flatpak` is on PATH (looked up without starting it). */
 /**
  * The installations that exist on disk (none is fine where flatpak is
  * installed: nothing is installed yet). Throws DomainUnavailable when there is

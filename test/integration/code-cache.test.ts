@@ -50,6 +50,18 @@ describe('the code cache', () => {
     expect(await codeCache()).toEqual(afterCheck);
   });
 
+  it('is written again by a check of a domain whose code it lacks, and holds both', async () => {
+    await writeFile(join(manifests, 'appimage-apps.json'), '{"apps": []}\n');
+    await bkt(['drift', 'check', 'shims', '--manifests', manifests], home.env);
+    const shimsOnly = await codeCache();
+    await bkt(['drift', 'check', 'appimages', '--manifests', manifests], home.env);
+    const both = await codeCache();
+    expect(both.size).toBeGreaterThan(shimsOnly.size);
+    await bkt(['drift', 'check', 'shims', '--manifests', manifests], home.env);
+    await bkt(['drift', 'check', '--manifests', manifests], home.env);
+    expect(await codeCache()).toEqual(both);
+  });
+
   it('that is not V8 data is replaced, and the check prints the same', async () => {
     const first = await check();
     const { name } = await codeCache();

@@ -1,7 +1,7 @@
 // bin/bkt, the command npm installs: Node starts without NODE_EXTRA_CA_CERTS
 // (Node 20 parses that file before any script runs), and the programs bkt runs
 // get it back.
-import { chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -41,6 +41,14 @@ describe('bin/bkt', () => {
     const result = await run(join(bin, 'bkt'), ['drift', 'check', '--manifests', join(home.dir, 'nowhere')], {});
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`manifests directory not found: ${join(home.dir, 'nowhere')}`);
+  });
+
+  it('copied away from bkt.cjs, says where it looked instead of failing in Node', async () => {
+    const copy = join(home.dir, 'bkt');
+    await copyFile(LAUNCHER, copy);
+    const result = await run(copy, ['--version'], {});
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(`bkt: cannot find bkt.cjs next to ${copy}; run bkt from its bkt-drift checkout (bin/bkt), or as npm links it`);
   });
 
   it('gives the programs bkt runs the NODE_EXTRA_CA_CERTS of its caller, and none when it had none (fake fetchbin: the real one cannot be built offline here)', async () => {

@@ -218,7 +218,7 @@ describe('Ctrl-C in bkt drift resolve', () => {
     await terminal.type('\x03');
     expect(await terminal.exitCode()).toBe(130);
     expect(terminal.screen).toContain('✓ Captured shims:cargo into host-shims.json');
-    expect(terminal.screen).toContain('bkt: interrupted; nothing more was changed (1 item resolved before: bkt drift undo reverts it)');
+    expect(terminal.screen).toContain('bkt: interrupted; nothing more was changed (1 item resolved before: bkt drift undo reverts what it changed)');
     expect(terminal.screen).not.toMatch(/^\s+at /m);
     expect(await readdir(shimsDir)).toContain('zed');
     expect(await readdir(shimsDir)).not.toContain('ujust');
@@ -268,6 +268,15 @@ describe('bkt drift undo', () => {
     expect(undo.stdout).toContain('Undid the 3 resolutions of the last command.');
     expect(await readFile(manifestFile, 'utf8')).toBe(original);
     expect((await bkt(['drift', 'undo'], home.env)).stdout).toContain('Nothing to undo.');
+  });
+
+  it('with a journal that cannot be written, capture changes nothing and says why', async () => {
+    const state = join(home.dir, 'state-is-a-file');
+    await writeFile(state, '');
+    const result = await bkt(['capture', '--manifests', manifests], { ...home.env, XDG_STATE_HOME: state });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(`bkt: cannot write the journal ${join(state, 'bkt/journal.jsonl')}: ENOTDIR: not a directory, mkdir '${join(state, 'bkt')}'`);
+    expect(await readFile(manifestFile, 'utf8')).toBe(original);
   });
 
   it('a journal that cannot be read is one line naming it, exit 2', async () => {

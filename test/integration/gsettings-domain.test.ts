@@ -11,8 +11,8 @@ import { gsettings as domain, type LiveGsettings } from '../../helper/domains/gs
 import { runCheck } from '../../helper/engine.js';
 import { environmentFrom } from '../../helper/environment.js';
 import { formatGVariant } from '../../helper/gvariant.js';
-import { parseManifest } from '../../helper/manifest.js';
 import { runProcess } from '../../helper/run.js';
+import { check as checkWith, manifestOf as manifestWith, runAll as runWith, type Declared } from '../harness/gsettings.js';
 import { parseReport } from '../harness/cli.js';
 import { startPrivateSession, type PrivateSession } from '../harness/session.js';
 
@@ -74,29 +74,9 @@ beforeEach(async () => {
   await gsettings('set', SCHEMA, 'mode', "'blank'");
 });
 
-interface Declared {
-  schema: string;
-  key: string;
-  value: string;
-}
-
-/** A gsettings.json with one setting per line, loaded by the real manifest loader. */
-function manifestOf(settings: Declared[]) {
-  const lines = settings.map((s) => `    ${JSON.stringify(s)}`);
-  const text = `{\n  "$schema": "https://example.org/gsettings.schema.json",\n  "settings": [\n${lines.join(',\n')}\n  ]\n}\n`;
-  return parseManifest(join(session.dir, 'gsettings.json'), text, domain.schema);
-}
-
-async function check(manifest: LoadedManifest<unknown>, environment = env) {
-  const typed = manifest as Parameters<typeof domain.compare>[0];
-  const live = await domain.collect(environment, typed);
-  return { live, items: domain.compare(typed, live), problems: domain.problems!(typed, live) };
-}
-
-async function runAll(operations: Operation[] | { unsupported: string }) {
-  if ('unsupported' in operations) throw new Error(operations.unsupported);
-  for (const operation of operations) await operation.run(env);
-}
+const manifestOf = (settings: Declared[]) => manifestWith(session.dir, settings, 'https://example.org/gsettings.schema.json');
+const check = (manifest: LoadedManifest<unknown>, environment = env) => checkWith(manifest, environment);
+const runAll = (operations: Operation[] | { unsupported: string }) => runWith(operations, env);
 
 const EQUAL_IN_OTHER_FORMS: Declared[] = [
   { schema: SCHEMA, key: 'timeout', value: '0' },

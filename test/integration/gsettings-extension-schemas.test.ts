@@ -9,8 +9,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Environment, LoadedManifest, Operation } from '../../helper/domain.js';
 import { gsettings as domain } from '../../helper/domains/gsettings.js';
 import { environmentFrom } from '../../helper/environment.js';
-import { parseManifest } from '../../helper/manifest.js';
 import { runProcess } from '../../helper/run.js';
+import { check as checkWith, manifestOf as manifestWith, runAll as runWith, type Declared } from '../harness/gsettings.js';
 import { bkt } from '../harness/cli.js';
 import { compileSchemas, startPrivateSession, type PrivateSession } from '../harness/session.js';
 
@@ -104,29 +104,9 @@ beforeEach(async () => {
   await gsettingsIn(caffeineDir(), 'set', CAFFEINE, 'show-indicator', 'false');
 });
 
-interface Declared {
-  schema: string;
-  key: string;
-  value: string;
-}
-
-/** A gsettings.json with one setting per line, loaded by the real manifest loader. */
-function manifestOf(settings: Declared[]) {
-  const lines = settings.map((s) => `    ${JSON.stringify(s)}`);
-  const text = `{\n  "settings": [\n${lines.join(',\n')}\n  ]\n}\n`;
-  return parseManifest(join(session.dir, 'gsettings.json'), text, domain.schema);
-}
-
-async function check(manifest: LoadedManifest<unknown>, environment = env) {
-  const typed = manifest as Parameters<typeof domain.compare>[0];
-  const live = await domain.collect(environment, typed);
-  return { items: domain.compare(typed, live), problems: domain.problems!(typed, live) };
-}
-
-async function runAll(operations: Operation[] | { unsupported: string }) {
-  if ('unsupported' in operations) throw new Error(operations.unsupported);
-  for (const operation of operations) await operation.run(env);
-}
+const manifestOf = (settings: Declared[]) => manifestWith(session.dir, settings);
+const check = (manifest: LoadedManifest<unknown>, environment = env) => checkWith(manifest, environment);
+const runAll = (operations: Operation[] | { unsupported: string }) => runWith(operations, env);
 
 describe("gsettings schemas in an extension's own directory", () => {
   it("reports a drifted key of a user extension's schema as a modification, carrying the extension's schemas dir", async () => {

@@ -35,7 +35,7 @@ Examples:
 
 The manifests directory is --manifests DIR, else $BKT_MANIFESTS, else ./manifests.
 Exit codes: 0 no drift (or done), 1 drift remains, 2 an error, 130 stopped with Ctrl-C at a question.
-An internal error (a bug in bkt) prints one line; set BKT_DEBUG=1 to print its stack trace as well.`,
+An internal error (a bug in bkt) is printed without its stack trace; set BKT_DEBUG=1 to see it.`,
     )
     .exitOverride();
   // commander's own help command looks one name deep: `bkt help drift check` would show drift's help.

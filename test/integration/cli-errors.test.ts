@@ -6,7 +6,7 @@ describe('bkt --help', () => {
   it('says how to see the stack trace of an internal error, and what exit 130 means', async () => {
     const result = await bkt(['--help']);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain('An internal error (a bug in bkt) prints one line; set BKT_DEBUG=1 to print its stack trace as well.');
+    expect(result.stdout).toContain('An internal error (a bug in bkt) is printed without its stack trace; set BKT_DEBUG=1 to see it.');
     expect(result.stdout).toContain('130 stopped with Ctrl-C at a question');
   });
 });

@@ -11,7 +11,7 @@ import * as z from 'zod/mini';
 import { byCodeUnits, DomainError, driftItem, type Domain, type DriftItem, type Environment, type LoadedManifest, type ManifestEdit, type Operation } from '../domain.js';
 import { existingInstallations, installations, readRemotes, scopeOption, type ConfiguredRemote } from '../flatpak/installation.js';
 import { formatJsonPath, manifestProblem } from '../manifest.js';
-import { FlatpakScope } from './flatpak.js';
+import { FlatpakScope, onePerScope } from './flatpak.js';
 
 const Remote = z.looseObject({
   name: z.string().check(z.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, `a remote name such as flathub (letters, digits, '.', '_', '-'; not starting with '-')`)),
@@ -71,25 +71,14 @@ function differences(entry: FlatpakRemote, remote: ConfiguredRemote): string[] {
   return out;
 }
 
-/** The entries named `name`, the first for each installation only: an installation has one remote of a name. */
-const entriesOf = (manifest: FlatpakRemotes, name: string): Entry[] =>
-  manifest.remotes
-    .map((entry, index) => ({ index, entry }))
-    .filter((e) => e.entry.name === name && firstOfScope(manifest, e.index) === e.index);
-
-/** The index of the first entry with the same name and scope as entry `index`. */
-const firstOfScope = (manifest: FlatpakRemotes, index: number): number => {
-  const { name, scope } = manifest.remotes[index]!;
-  return manifest.remotes.findIndex((r) => r.name === name && r.scope === scope);
-};
+/** The entries named `name`, the first for each installation only. */
+const entriesOf = (manifest: FlatpakRemotes, name: string): Entry[] => onePerScope(manifest.remotes, (r) => r.name).declared.filter((e) => e.entry.name === name);
 
 /** Pure: a remote listed twice for one installation, as problems naming the line of the second entry. */
 function repeatedRemotes(manifest: LoadedManifest<FlatpakRemotes>): string[] {
-  return manifest.value.remotes.flatMap((entry, index) => {
-    const first = firstOfScope(manifest.value, index);
-    if (first === index) return [];
-    return [manifestProblem(manifest, ['remotes', index, 'name'], `${entry.name} is listed twice for the ${entry.scope} installation (first as ${formatJsonPath(['remotes', first])}); keep one`)];
-  });
+  return onePerScope(manifest.value.remotes, (r) => r.name).repeated.map(({ index, entry, first }) =>
+    manifestProblem(manifest, ['remotes', index, 'name'], `${entry.name} is listed twice for the ${entry.scope} installation (first as ${formatJsonPath(['remotes', first])}); keep one`),
+  );
 }
 
 /** Pure: the drift between the manifest's remotes and the configured ones. */

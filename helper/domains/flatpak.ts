@@ -75,11 +75,23 @@ interface Entry {
 
 /** Pure: the manifest's entries, split into the first for each app id and scope and the ones that repeat one (with the first's index). */
 function entriesByScope(manifest: FlatpakApps): { declared: Entry[]; repeated: (Entry & { first: number })[] } {
+  return onePerScope(manifest.apps, (app) => app.id);
+}
+
+/**
+ * Manifest entries with their index, the first of each name in each
+ * installation `declared`, the others `repeated` (with the first's index): an
+ * installation has one app, or one remote, of a name.
+ */
+export function onePerScope<T extends { scope: Scope }>(
+  entries: readonly T[],
+  nameOf: (entry: T) => string,
+): { declared: { index: number; entry: T }[]; repeated: { index: number; entry: T; first: number }[] } {
   const firsts = new Map<string, number>();
-  const declared: Entry[] = [];
-  const repeated: (Entry & { first: number })[] = [];
-  manifest.apps.forEach((entry, index) => {
-    const key = overridesKey(entry.scope, entry.id);
+  const declared: { index: number; entry: T }[] = [];
+  const repeated: { index: number; entry: T; first: number }[] = [];
+  entries.forEach((entry, index) => {
+    const key = `${entry.scope}/${nameOf(entry)}`;
     const first = firsts.get(key);
     if (first === undefined) {
       firsts.set(key, index);

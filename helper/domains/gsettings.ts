@@ -311,6 +311,11 @@ function likelyFileNames(id: string): string[] {
 async function readSchemaText(path: string): Promise<string> {
   const info = statSync(path, { throwIfNoEntry: false });
   if (info && !info.isFile()) throw new DomainError(`${path}: not a file (${notAFile(info)})`);
+  return readStatedFile(path);
+}
+
+/** readSchemaText for a path already stat'ed as a file. */
+async function readStatedFile(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
@@ -334,7 +339,7 @@ async function readSchemaFile(path: string): Promise<SchemaFile | undefined> {
   const stamp = stampOf(info);
   const cached = parsedFiles.get(path);
   if (stamp !== undefined && cached?.stamp === stamp) return cached.file;
-  const text = await readSchemaText(path);
+  const text = await readStatedFile(path);
   const { parseSchemaFile } = await import('../gschema-xml.js');
   let file: SchemaFile | undefined;
   try {
